@@ -1,0 +1,141 @@
+"""The ``hira-chat`` command: each subcommand parses its arguments and calls one stage function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hirachat.config import Config, load_config
+from hirachat.errors import HiraChatError
+from hirachat.paths import Workspace
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="HIRA 통계 → 근거 있는 한국어 챗봇.")
+data_app = typer.Typer(no_args_is_help=True, help="Ingest HIRA files and build the QA dataset.")
+app.add_typer(data_app, name="data")
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default config/config.yaml).")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Facts store directory (default workspace/data/hira/processed).")]
+Overrides = Annotated[list[str] | None, typer.Argument(help="key=value config overrides, e.g. data.split.seed=1")]
+
+
+def _setup(config: Path | None, overrides: list[str] | None) -> tuple[Config, Workspace]:
+    cfg = load_config(config, overrides or [])
+    return cfg, Workspace(cfg.paths.workspace).create()
+
+
+@data_app.command("ingest")
+def data_ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV/XLSX files or folders of them.")],
+    store: StoreOpt = None,
+    family: Annotated[str | None, typer.Option(help="Force the table family name (default: from title/file name).")] = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+) -> None:
+    """Read HIRA downloads into the facts store (idempotent; bad rows quarantined)."""
+    from hirachat.data.ingest import ingest, summary
+
+    cfg, ws = _setup(config, None)
+    reports = ingest(files, store or ws.store_dir, cfg.data, ws.raw, family)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            typer.echo(r.line())
+        typer.echo(summary(reports))
+    if any(r.status == "error" for r in reports):
+        raise typer.Exit(1)
+
+
+@data_app.command("tables")
+def data_tables(store: StoreOpt = None, config: ConfigOpt = None) -> None:
+    """List the tables in the facts store with their dimensions, measures and periods."""
+    from hirachat.data.store import FactStore
+
+    _, ws = _setup(config, None)
+    with FactStore.open(store or ws.store_dir, read_only=True) as fs:
+        for t in fs.tables():
+            periods = sorted({p for s in fs.sources(t.table_id) for p in s.periods})
+            typer.echo(f"{t.table_id}: {fs.count(t.table_id):,} records; periods {', '.join(periods)}")
+            typer.echo(f"    dimensions: {', '.join(t.dims)}")
+            typer.echo(f"    measures:   {', '.join(f'{m['name']}({m['unit'] or '-'})' for m in t.measures)}")
+
+
+@data_app.command("synth")
+def data_synth(
+    out: Annotated[Path | None, typer.Option(help="Folder for the files (default workspace/data/samples).")] = None,
+    rows: Annotated[int, typer.Option(help="Approximate rows per CSV table.")] = 0,
+    seed: Annotated[int, typer.Option()] = 0,
+    config: ConfigOpt = None,
+) -> None:
+    """Write synthetic HIRA-like tables (every row marked synthetic) with real files' quirks."""
+    from hirachat.data.synthetic import write_samples
+
+    _, ws = _setup(config, None)
+    for p in write_samples(out or ws.samples, seed=seed, rows=rows or None):
+        typer.echo(f"wrote {p}")
+
+
+@data_app.command("build")
+def data_build(
+    overrides: Overrides = None,
+    store: StoreOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default workspace/data/hira/cleaned).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Generate Korean QA pairs from the store, clean them, and split train/val/test without leakage."""
+    from hirachat.dataset.build import build_dataset
+
+    cfg, ws = _setup(config, overrides)
+    result = build_dataset(store or ws.store_dir, out or ws.cleaned, cfg.data)
+    typer.echo(result.describe())
+
+
+@data_app.command("augment")
+def data_augment(
+    split_file: Annotated[Path, typer.Argument(help="A split file, e.g. workspace/data/hira/cleaned/train.jsonl")],
+    factor: Annotated[int, typer.Option(help="Extra phrasings per paraphrase group.")] = 2,
+    seed: Annotated[int, typer.Option()] = 11,
+    out: Annotated[Path | None, typer.Option(help="Output file (default: <name>.augmented.jsonl).")] = None,
+) -> None:
+    """Add phrasings to a split file; each new pair keeps its group, query, facts and provenance."""
+    from hirachat.dataset.augment import augment_file
+
+    target = out or split_file.with_suffix(".augmented.jsonl")
+    added, total = augment_file(split_file, target, factor, seed)
+    typer.echo(f"{target}: {total:,} pairs ({added:,} added)")
+
+
+@app.command()
+def quickstart(
+    files: Annotated[list[Path] | None, typer.Argument(help="Your HIRA files (default: synthetic samples).")] = None,
+    config: ConfigOpt = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
+) -> None:
+    """Run the main job end to end on this machine: sample data → ingest → dataset."""
+    from hirachat.quickstart import run_quickstart
+
+    cfg, ws = _setup(config, overrides)
+    run_quickstart(cfg, ws, files or [], echo=typer.echo)
+
+
+@app.command("config")
+def show_config(config: ConfigOpt = None, overrides: Overrides = None) -> None:
+    """Validate the config and print it with overrides applied."""
+    cfg = load_config(config, overrides or [])
+    typer.echo(json.dumps(cfg.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    try:
+        app()
+    except HiraChatError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Typed configuration: one YAML file, one section per stage, validated on load.
+
+Every field has a help line (``description``). Unknown keys and wrong values are errors that name
+the key. ``key=value`` overrides (dotted paths, YAML-typed values) are applied before validation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hirachat.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/config.yaml")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathsConfig(Section):
+    workspace: Path = Field(Path("workspace"), description="Root of everything hira-chat writes.")
+    base_model: Path = Field(
+        Path("models/SOLAR-10.7B-v1.0"),
+        description="Local directory of the base model (relative paths resolve under the workspace).",
+    )
+
+
+class SplitConfig(Section):
+    ratios: tuple[float, float, float] = Field((0.8, 0.1, 0.1), description="train/val/test shares.")
+    seed: int = Field(42, description="Seed for every random choice in the split.")
+    strict_facts: bool = Field(
+        True,
+        description="No fact in two splits. Aggregates across a table's partition dimension are then skipped.",
+    )
+    holdout_tables: list[str] = Field(default_factory=list, description="Table ids sent whole to test.")
+    holdout_years: list[int] = Field(default_factory=list, description="Years sent whole to test.")
+
+    @field_validator("ratios")
+    @classmethod
+    def _ratios_sum_to_one(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if any(r < 0 for r in v) or abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"ratios must be non-negative and sum to 1, got {list(v)}")
+        return v
+
+
+class CleanConfig(Section):
+    max_instruction_chars: int = Field(300, gt=10, description="Longer questions are quarantined.")
+    max_output_chars: int = Field(2000, gt=10, description="Longer answers are quarantined.")
+    min_output_chars: int = Field(4, ge=1, description="Shorter answers are quarantined.")
+
+
+class BuildConfig(Section):
+    pairs_per_type: int = Field(
+        200, gt=0, description="Target paraphrase groups per question type per table (sampled)."
+    )
+    phrasings: int = Field(2, ge=1, le=8, description="Phrasings generated per paraphrase group.")
+    augment: int = Field(0, ge=0, le=8, description="Extra phrasings per train group (0 = none).")
+    top_k: int = Field(3, ge=2, le=10, description="k in ranking questions.")
+    seed: int = Field(7, description="Seed for sampling and phrasing.")
+
+
+class DataConfig(Section):
+    encodings: list[str] = Field(
+        ["utf-8-sig", "cp949"], description="Encodings tried in order for CSV files (UTF-8 BOM is detected)."
+    )
+    approx_significant_digits: int = Field(
+        4, ge=1, description="Values in scientific notation with at most this many digits are approximate."
+    )
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    clean: CleanConfig = Field(default_factory=CleanConfig)
+    build: BuildConfig = Field(default_factory=BuildConfig)
+
+
+class LoraConfig(Section):
+    r: int = Field(16, gt=0, description="LoRA rank.")
+    alpha: int = Field(32, gt=0, description="LoRA alpha.")
+    dropout: float = Field(0.05, ge=0, lt=1, description="LoRA dropout.")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Modules that get adapters."
+    )
+    qlora_4bit: bool = Field(False, description="Load the base in 4-bit (bitsandbytes) for QLoRA.")
+
+
+class TrainingConfig(Section):
+    epochs: float = Field(10, gt=0, description="Training epochs.")
+    batch_size: int = Field(2, gt=0, description="Per-device batch size.")
+    grad_accum: int = Field(4, gt=0, description="Gradient accumulation steps.")
+    learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
+    max_length: int = Field(512, gt=8, description="Maximum tokens per sample.")
+    warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Warm-up share of steps.")
+    early_stopping_patience: int = Field(3, ge=0, description="Evaluations without improvement before stop.")
+    seed: int = Field(42, description="Training seed.")
+
+
+class InferenceConfig(Section):
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    top_p: float = Field(0.9, gt=0, le=1, description="Nucleus sampling.")
+    max_new_tokens: int = Field(256, gt=0, le=4096, description="Cap on generated tokens.")
+    engine: Literal["grounded", "local", "openai"] = Field("grounded", description="Default answer engine.")
+
+
+class RetrievalConfig(Section):
+    top_k: int = Field(8, gt=0, description="Fact cards retrieved per question.")
+
+
+class ServeConfig(Section):
+    host: str = Field("127.0.0.1", description="Bind address.")
+    port: int = Field(8000, gt=0, lt=65536, description="Port.")
+
+
+class Config(Section):
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    inference: InferenceConfig = Field(default_factory=InferenceConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
+
+    @model_validator(mode="after")
+    def _check(self) -> Config:
+        if self.lora.alpha < self.lora.r / 4:
+            raise ValueError(f"lora.alpha={self.lora.alpha} is implausibly small for r={self.lora.r}")
+        return self
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = tree
+    for k in keys[:-1]:
+        child = node.setdefault(k, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {dotted!r}: {k!r} is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """Turn ``["training.epochs=3", "data.split.seed=1"]`` into a nested dict (values read as YAML)."""
+    tree: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override {item!r} is not of the form section.key=value")
+        _set_dotted(tree, key.strip(), yaml.safe_load(raw) if raw.strip() else "")
+    return tree
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _describe(err: ValidationError, origin: str) -> str:
+    lines = [f"{origin}: invalid configuration"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Load and validate a config. With no path, use config/config.yaml if present, else defaults."""
+    origin = path or DEFAULT_CONFIG
+    raw: dict[str, Any] = {}
+    if origin.exists():
+        try:
+            loaded = yaml.safe_load(origin.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{origin}: not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{origin}: the top level must be a mapping of sections")
+        raw = loaded or {}
+    elif path is not None:
+        raise ConfigError(f"{path}: config file not found")
+    raw = _merge(raw, parse_overrides(overrides or []))
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(origin))) from exc

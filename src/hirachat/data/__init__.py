@@ -1,0 +1,1 @@
+"""Data stage: HIRA downloads (CSV/XLSX) → normalised tables → the facts store."""

@@ -1,0 +1,154 @@
+"""Ingest: read → normalise → store, with a quarantine file for bad rows and a summary per file.
+
+Each file (each sheet of a workbook) is stored in one transaction. A file already ingested (same
+sha256) is skipped, so re-runs change nothing. A new release of a table for a period it already
+holds replaces the old one. Nothing is dropped silently: every data row read is either stored or
+written, with its row number and reason, to ``processed/quarantine/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from hirachat.atomic import write_jsonl
+from hirachat.config import DataConfig
+from hirachat.data.readers import read_any
+from hirachat.data.schema import NormalizedTable, normalize_grid
+from hirachat.data.store import FactStore
+from hirachat.errors import HiraChatError
+
+
+@dataclass
+class IngestReport:
+    file: str
+    sheet: str | None = None
+    status: str = "stored"  # stored | unchanged | error
+    encoding: str | None = None
+    table_id: str | None = None
+    rows_read: int = 0
+    rows_stored: int = 0
+    facts_stored: int = 0
+    rows_quarantined: int = 0
+    cells_approx: int = 0
+    blank_rows: int = 0
+    periods: list[str] = field(default_factory=list)
+    measures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    quarantine_file: str | None = None
+    error: str | None = None
+
+    def line(self) -> str:
+        where = self.file + (f" [{self.sheet}]" if self.sheet else "")
+        if self.status == "error":
+            return f"ERROR {where}: {self.error}"
+        if self.status == "unchanged":
+            return f"unchanged {where}: already in the store (same sha256)"
+        text = (
+            f"stored {where} → {self.table_id} ({self.encoding or 'xlsx'}; {', '.join(self.periods) or 'no period'}): "
+            f"rows read {self.rows_read:,}, stored {self.rows_stored:,} ({self.facts_stored:,} records), "
+            f"quarantined {self.rows_quarantined:,}, approximate cells {self.cells_approx:,}"
+        )
+        if self.quarantine_file:
+            text += f"\n    quarantine: {self.quarantine_file}"
+        if self.superseded:
+            text += f"\n    replaces earlier release(s): {', '.join(self.superseded)}"
+        for n in self.notes:
+            text += f"\n    note: {n}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_quarantine(nt: NormalizedTable, path: Path, sha: str, sheet: str | None, qdir: Path) -> str | None:
+    if not nt.quarantine:
+        return None
+    out = qdir / f"{sha[:12]}_{path.stem}{'_' + sheet if sheet else ''}.jsonl"
+    write_jsonl(out, (
+        {"file": path.name, "sha256": sha, "sheet": sheet, "row": q.row, "field": q.field, "reason": q.reason, "raw": q.raw}
+        for q in nt.quarantine
+    ))
+    return str(out)
+
+
+def ingest_file(path: Path, store: FactStore, cfg: DataConfig, raw_dir: Path, quarantine_dir: Path,
+                family: str | None = None) -> list[IngestReport]:
+    """Ingest one file; one report per sheet. Errors become reports, never exceptions."""
+    try:
+        grids = read_any(path, cfg.encodings)
+    except HiraChatError as exc:
+        return [IngestReport(file=str(path), status="error", error=str(exc))]
+    sha = sha256_file(path)
+    reports = []
+    raw_copy = raw_dir / f"{sha[:12]}_{path.name}"
+    for i, grid in enumerate(grids):
+        sheet = grid.sheet
+        source_id = sha[:16] + (f"#{i}" if sheet is not None and len(grids) > 1 else "")
+        rep = IngestReport(file=str(path), sheet=sheet, encoding=grid.encoding, blank_rows=grid.blank_rows)
+        if store.source_exists(source_id):
+            rep.status = "unchanged"
+            reports.append(rep)
+            continue
+        try:
+            nt = normalize_grid(grid, family)
+            if not raw_copy.exists():
+                raw_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, raw_copy)
+            meta = {"source_id": source_id, "sha256": sha, "file_name": path.name, "sheet": sheet,
+                    "encoding": grid.encoding, "title": grid.title, "raw_copy": str(raw_copy)}
+            table_id, superseded = store.add(nt, meta)
+        except HiraChatError as exc:
+            rep.status, rep.error = "error", str(exc)
+            reports.append(rep)
+            continue
+        rep.table_id = table_id
+        rep.rows_read = nt.source_rows
+        rep.rows_stored = nt.stored_source_rows
+        rep.facts_stored = len(nt.frame)
+        rep.rows_quarantined = len({q.row for q in nt.quarantine})
+        rep.cells_approx = int(nt.frame["_approx"].dropna().map(lambda a: a.count(",") + 1).sum())
+        rep.periods = nt.periods
+        rep.measures = [m.name for m in nt.measures]
+        rep.notes = nt.notes
+        rep.superseded = superseded
+        rep.quarantine_file = _write_quarantine(nt, path, sha, sheet, quarantine_dir)
+        reports.append(rep)
+    return reports
+
+
+def ingest(paths: list[Path], store_dir: Path, cfg: DataConfig, raw_dir: Path,
+           family: str | None = None) -> list[IngestReport]:
+    """Ingest files (directories are searched for .csv/.xlsx) into the store at ``store_dir``."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv"))
+        else:
+            files.append(p)
+    reports: list[IngestReport] = []
+    with FactStore.open(store_dir) as store:
+        for f in files:
+            reports += ingest_file(f, store, cfg, raw_dir, store_dir / "quarantine", family)
+    return reports
+
+
+def summary(reports: list[IngestReport]) -> str:
+    ok = [r for r in reports if r.status == "stored"]
+    return (
+        f"{len(reports)} table(s): {len(ok)} stored, {sum(r.status == 'unchanged' for r in reports)} unchanged, "
+        f"{sum(r.status == 'error' for r in reports)} failed; rows read {sum(r.rows_read for r in ok):,}, "
+        f"stored {sum(r.rows_stored for r in ok):,}, quarantined {sum(r.rows_quarantined for r in ok):,}, "
+        f"approximate cells {sum(r.cells_approx for r in ok):,}"
+    )

@@ -1,0 +1,222 @@
+"""Read HIRA downloads into raw grids: CSV (UTF-8, UTF-8 BOM, CP949/EUC-KR, CRLF) and XLSX portal exports.
+
+A reader only finds the text: encoding, delimiter, sheets, merged cells, title rows above the header,
+multi-row headers, footnote rows below the data. It never interprets values; ``normalize`` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hirachat.errors import InputFileError
+
+MAX_HEADER_SCAN = 30
+_NUMERIC = re.compile(r"^\s*[-+−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][-+]?\d+)?\s*%?\s*$")
+_NOTE = re.compile(r"^\s*(※|\*|주\s*[):：]|자료\s*[:：]|출처\s*[:：]|단위\s*[:：]|비고)")
+
+
+@dataclass
+class RawGrid:
+    """One table as text cells, with where every data row came from."""
+
+    path: Path
+    sheet: str | None  # None for CSV
+    encoding: str | None  # None for XLSX
+    header: list[str]  # one name per column; multi-row headers joined with "|"
+    rows: list[list[str | None]]
+    row_numbers: list[int]  # 1-based line/row number in the file for each data row
+    title: str | None = None  # title lines above the header (unit, period)
+    notes: list[str] = field(default_factory=list)  # footnote rows (※ ...)
+    blank_rows: int = 0
+    portal_layout: bool = False  # title row above the header: a portal (OLAP) export
+
+
+def is_numeric_text(v: str | None) -> bool:
+    return v is not None and bool(_NUMERIC.match(v))
+
+
+def _clean(v: object) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        s = str(int(v)) if v.is_integer() else repr(v)
+    else:
+        s = str(v)
+    s = unicodedata.normalize("NFC", s).replace("\u00a0", " ")
+    return s if s.strip() else None
+
+
+def decode_bytes(data: bytes, path: Path, encodings: list[str]) -> tuple[str, str]:
+    """Decode a CSV file; returns (text, encoding name). UTF-8 with BOM is reported as utf-8-sig."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = ["utf-8"] + [e for e in encodings if e.replace("-sig", "") != "utf-8"]
+    problems = []
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as exc:
+            # a download cut inside its last character: keep what decodes, the cut row is quarantined later
+            if len(data) - exc.start <= 3 and exc.reason in ("unexpected end of data", "incomplete multibyte sequence"):
+                return data[: exc.start].decode(enc), enc
+            line = data.count(b"\n", 0, exc.start) + 1
+            problems.append(f"{enc}: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})")
+        except LookupError as exc:
+            raise InputFileError(f"{path}: unknown encoding {enc!r} in config data.encodings") from exc
+    raise InputFileError(f"{path}: cannot decode as {', '.join(candidates)} ({'; '.join(problems)})")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
+    best, best_score = ",", -1
+    for d in (",", "\t", ";", "|"):
+        counts = [ln.count(d) for ln in lines]
+        if not counts or max(counts) == 0:
+            continue
+        score = sum(1 for c in counts if c == max(counts))
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _looks_like_header(cells: list[str | None]) -> bool:
+    filled = [c for c in cells if c is not None]
+    # a merged title spread over the row has one distinct value: it is a title, not a header
+    if len(set(filled)) < 2:
+        return False
+    return sum(1 for c in filled if not is_numeric_text(c)) / len(filled) > 0.5
+
+
+def _has_numbers(cells: list[str | None]) -> bool:
+    return any(is_numeric_text(c) for c in cells)
+
+
+def _is_note(cells: list[str | None]) -> bool:
+    filled = [c for c in cells if c is not None]
+    return len(filled) == 1 and bool(_NOTE.match(filled[0]))
+
+
+def _frame(path: Path, sheet: str | None, encoding: str | None, lines: list[tuple[int, list[str | None]]]) -> RawGrid:
+    """Find title, header (possibly several rows), data rows and notes in a list of numbered rows."""
+    content = [(n, r) for n, r in lines if any(c is not None for c in r)]
+    blank = len(lines) - len(content)
+    if not content:
+        raise InputFileError(f"{path}{'' if sheet is None else f' [{sheet}]'}: no data (empty file or sheet)")
+    head_at = None
+    for i, (_, cells) in enumerate(content[:MAX_HEADER_SCAN]):
+        if _looks_like_header(cells):
+            head_at = i
+            break
+    if head_at is None:
+        raise InputFileError(
+            f"{path}{'' if sheet is None else f' [{sheet}]'}: no header row found in the first "
+            f"{MAX_HEADER_SCAN} non-blank rows (expected column names such as 진료년도, 시도, 환자수)"
+        )
+    title_lines = [" ".join(dict.fromkeys(c for c in cells if c)) for _, cells in content[:head_at]]
+    header_rows = [content[head_at][1]]
+    j = head_at + 1
+    # continuation rows of a merged, multi-row header: text only, no numbers
+    while j < len(content) - 1 and not _has_numbers(content[j][1]) and _looks_like_header_cont(content[j][1]):
+        header_rows.append(content[j][1])
+        j += 1
+    width = max(len(r) for r in header_rows)
+    header = []
+    for col in range(width):
+        parts: list[str] = []
+        for hr in header_rows:
+            v = hr[col] if col < len(hr) else None
+            if v is not None and (not parts or parts[-1] != v.strip()):
+                parts.append(v.strip())
+        header.append("|".join(parts) if parts else "")
+    rows, numbers, notes = [], [], []
+    for n, cells in content[j:]:
+        if _is_note(cells):
+            notes.append(next(c for c in cells if c is not None))
+            continue
+        rows.append(cells)
+        numbers.append(n)
+    return RawGrid(
+        path=path, sheet=sheet, encoding=encoding, header=header, rows=rows, row_numbers=numbers,
+        title=" ".join(title_lines) or None, notes=notes, blank_rows=blank, portal_layout=bool(title_lines),
+    )
+
+
+def _looks_like_header_cont(cells: list[str | None]) -> bool:
+    filled = [c for c in cells if c is not None]
+    return len(filled) >= 1 and all(not is_numeric_text(c) for c in filled) and not _is_note(cells)
+
+
+def read_csv(path: Path, encodings: list[str]) -> tuple[RawGrid, str]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError(f"{path}: empty file")
+    if b"\x00" in data[:4096]:
+        raise InputFileError(f"{path}: binary content (NUL bytes): not a CSV text file")
+    text, enc = decode_bytes(data, path, encodings)
+    delim = _sniff_delimiter(text[:8192])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    lines: list[tuple[int, list[str | None]]] = []
+    try:
+        start = 1
+        for row in reader:
+            lines.append((start, [_clean(c) for c in row]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: line {reader.line_num}: malformed CSV ({exc})") from exc
+    grid = _frame(path, None, enc, lines)
+    return grid, enc
+
+
+def read_xlsx(path: Path) -> list[RawGrid]:
+    """Every non-empty sheet of a workbook, merged cells filled from their top-left cell."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise InputFileError(f"{path}: not a readable XLSX workbook ({exc})") from exc
+    except Exception as exc:  # zipfile.BadZipFile and friends from a truncated download
+        raise InputFileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
+    grids = []
+    for ws in wb.worksheets:
+        cells = [[_clean(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        if not any(any(c is not None for c in r) for r in cells):
+            continue
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row - 1 >= len(cells):
+                continue
+            top = cells[rng.min_row - 1][rng.min_col - 1]
+            for r in range(rng.min_row - 1, min(rng.max_row, len(cells))):
+                for c in range(rng.min_col - 1, min(rng.max_col, len(cells[r]))):
+                    cells[r][c] = top
+        grids.append(_frame(path, ws.title, None, [(i + 1, r) for i, r in enumerate(cells)]))
+    if not grids:
+        raise InputFileError(f"{path}: every sheet is empty")
+    return grids
+
+
+def read_any(path: Path, encodings: list[str]) -> list[RawGrid]:
+    """Dispatch on content, not only on the extension: a renamed file still reads or fails clearly."""
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputFileError(f"{path}: not a file")
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"PK\x03\x04"):
+        return read_xlsx(path)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError(
+            f"{path}: legacy binary .xls workbook: open it in Excel or LibreOffice and save as .xlsx or CSV"
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputFileError(f"{path}: has an .xlsx name but is not a ZIP workbook (truncated or mislabelled)")
+    grid, _ = read_csv(path, encodings)
+    return [grid]

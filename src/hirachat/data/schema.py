@@ -1,0 +1,403 @@
+"""Infer a table's schema from its grid and turn the grid into normalised rows.
+
+Column order is never assumed: each column is classified by its name (known measure or dimension),
+by pivoted headers whose names are dimension values (종별 names, years, 계), or, for names never seen,
+by its values (numeric → measure, text → dimension). The result is a tidy frame: one row per
+combination of dimension values, one column per measure, with provenance and quality flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hirachat.data.normalize import (
+    TOTAL,
+    Header,
+    norm_category,
+    norm_code,
+    norm_sex,
+    parse_numbers,
+    parse_year,
+    read_header,
+    scale_unit,
+    split_region,
+    squash,
+    unit_in_text,
+)
+from hirachat.data.readers import RawGrid, is_numeric_text
+from hirachat.data.vocab import (
+    DIMENSION_VALUE_INDEX,
+    MEASURE_BY_NAME,
+    MEASURE_SYNONYMS,
+    SIDO_ALIASES,
+    TOTAL_MARKERS,
+)
+from hirachat.errors import InputFileError
+
+YEAR = "진료년도"
+QUARTER = "분기"
+_AGE = re.compile(r"^\d{1,3}\s*[~\-]\s*\d{1,3}세$|^\d{1,3}세(이상|미만|이하)$")
+_TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*년(?:도)?\s*(?:(\d)\s*분기)?")
+_NAME_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:(\d{2})(\d{2}))?(?:\s*[Qq](\d))?(?!\d)")
+_CODE_NAME = re.compile(r"(코드|번호|code|id)$", re.I)
+_PERSON_NAME = re.compile(r"(인원|환자|명수)")
+
+
+@dataclass
+class MeasureInfo:
+    name: str
+    unit: str | None
+    additive: bool
+    source_names: list[str]
+    selective: bool = False
+    integer: bool = True
+    scale: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "unit": self.unit, "additive": self.additive,
+            "source_names": self.source_names, "selective": self.selective, "integer": self.integer,
+        }
+
+
+@dataclass
+class Quarantined:
+    row: int
+    field: str | None
+    reason: str
+    raw: list[str | None]
+
+
+@dataclass
+class NormalizedTable:
+    """One grid, normalised. ``frame`` holds dims, measures and provenance columns (_row, _total, _approx)."""
+
+    title: str  # the table family's title (period removed)
+    dims: list[str]
+    measures: list[MeasureInfo]
+    frame: pd.DataFrame
+    quarantine: list[Quarantined]
+    source_rows: int  # data rows read from the grid
+    periods: list[str]
+    columns: dict[str, str]  # raw header → canonical (or "(ignored)")
+    notes: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    blank_as_zero: bool = False
+
+    @property
+    def table_key(self) -> str:
+        return self.title
+
+    @property
+    def stored_source_rows(self) -> int:
+        return int(self.frame["_row"].nunique()) if len(self.frame) else 0
+
+
+def family_title(text: str) -> str:
+    """'건강보험심사평가원_병원급이상 진료과목별 상병 통계_20231231' → '병원급이상_진료과목별_상병_통계'."""
+    s = re.sub(r"[(\[（][^)\]）]*단위[^)\]）]*[)\]）]", "", text)
+    s = _TITLE_PERIOD.sub("", s)
+    s = _NAME_PERIOD.sub("", s)
+    s = re.sub(r"^건강보험심사평가원", "", s.strip())
+    s = re.sub(r"[\s_\-.]+", "_", s).strip("_")
+    return s or "table"
+
+
+def physical_name(table_id: str) -> str:
+    return "t_" + hashlib.sha1(table_id.encode("utf-8")).hexdigest()[:12]
+
+
+def _pivot_value(part: str) -> tuple[str, str] | None:
+    """A header part that is a dimension value: (dimension, canonical value)."""
+    key = squash(part)
+    if key in TOTAL_MARKERS:
+        return ("", TOTAL)  # the total column of whatever dimension the other columns pivot
+    y = parse_year(key)
+    if y is not None:
+        return (YEAR, str(y))
+    if key in SIDO_ALIASES:
+        return ("시도", SIDO_ALIASES[key])
+    if key in DIMENSION_VALUE_INDEX:
+        dim = DIMENSION_VALUE_INDEX[key]
+        return (dim, norm_sex(key) if dim == "성별" else key)
+    if _AGE.match(key):
+        return ("연령군", key)
+    return None
+
+
+@dataclass
+class _Col:
+    index: int
+    header: str
+    kind: str  # dimension | measure | pivot | synthetic | ignored
+    name: str = ""  # dimension or measure name
+    assign: dict[str, str] = field(default_factory=dict)  # pivot assignments
+    head: Header | None = None
+
+
+def _classify(grid: RawGrid) -> list[_Col]:
+    cols: list[_Col] = []
+    for i, raw in enumerate(grid.header):
+        parts = [p for p in raw.split("|") if p.strip()] or [f"열{i + 1}"]
+        heads = [read_header(p) for p in parts]
+        measure = next((h for h in heads if h.kind == "measure"), None)
+        dim = next((h for h in heads if h.kind == "dimension"), None)
+        assign: dict[str, str] = {}
+        for p, h in zip(parts, heads, strict=True):
+            if h.kind in ("measure", "dimension"):
+                continue
+            pv = _pivot_value(p)
+            if pv:
+                assign[pv[0]] = pv[1]
+        if heads[0].kind == "synthetic":
+            cols.append(_Col(i, raw, "synthetic", head=heads[0]))
+        elif assign and dim is None:
+            cols.append(_Col(i, raw, "pivot", measure.canonical if measure else "", assign, measure or heads[-1]))
+        elif measure is not None:
+            cols.append(_Col(i, raw, "measure", measure.canonical, head=measure))
+        elif dim is not None and len(parts) == 1:
+            cols.append(_Col(i, raw, "dimension", dim.canonical, head=dim))
+        else:
+            # never seen: decided by its values
+            name = "_".join(h.canonical for h in heads)
+            vals = [r[i] for r in grid.rows if i < len(r) and r[i] is not None]
+            numeric = sum(1 for v in vals if is_numeric_text(v))
+            if not vals:
+                cols.append(_Col(i, raw, "ignored", name))
+            elif numeric / len(vals) >= 0.9 and not _CODE_NAME.search(name) and parse_year(vals[0]) is None:
+                cols.append(_Col(i, raw, "measure", name, head=heads[-1]))
+            else:
+                cols.append(_Col(i, raw, "dimension", name, head=heads[-1]))
+    # a "계" column joins the dimension its sibling pivot columns name (계 | 상급종합병원 | 종합병원 …)
+    pivot_dims = {d for c in cols if c.kind == "pivot" for d in c.assign if d}
+    for c in cols:
+        if c.kind == "pivot" and "" in c.assign:
+            v = c.assign.pop("")
+            for d in pivot_dims - set(c.assign):
+                if len(pivot_dims) == 1 or d != YEAR:
+                    c.assign[d] = v
+            if not c.assign:
+                c.kind = "ignored"
+    return cols
+
+
+def _measure_from_title(title: str | None, unit: str | None) -> str:
+    key = squash(title or "")
+    for syn in sorted(MEASURE_SYNONYMS, key=len, reverse=True):
+        if syn in key:
+            return MEASURE_SYNONYMS[syn]
+    by_unit = {"개소": "기관수", "명": "환자수", "건": "명세서청구건수", "일": "입내원일수"}
+    return by_unit.get(unit or "", "값")
+
+
+def _periods(grid: RawGrid) -> tuple[int | None, int | None]:
+    for text in (grid.title, grid.sheet, grid.path.stem):
+        if not text:
+            continue
+        m = _TITLE_PERIOD.search(text)
+        if m:
+            return int(m.group(1)), int(m.group(2)) if m.group(2) else None
+    m = _NAME_PERIOD.search(grid.path.stem)
+    if m:
+        return int(m.group(1)), int(m.group(4)) if m.group(4) else None
+    return None, None
+
+
+def _unit_for(col: _Col, measure: str, title_unit: str | None) -> str | None:
+    known = MEASURE_BY_NAME.get(measure)
+    header_unit = col.head.unit if col.head else None
+    if header_unit:
+        return header_unit
+    if title_unit and (known is None or scale_unit(title_unit)[0] == known.unit):
+        return title_unit
+    return known.unit if known else title_unit
+
+
+def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
+    """Classify columns, normalise every cell, melt pivoted headers, and quarantine bad rows."""
+    where = f"{grid.path.name}{'' if grid.sheet is None else f' [{grid.sheet}]'}"
+    cols = _classify(grid)
+    width = len(grid.header)
+    title_unit = unit_in_text(grid.title) or unit_in_text(grid.sheet)
+    blank_as_zero = grid.portal_layout
+    notes = list(grid.notes)
+    quarantine: list[Quarantined] = []
+
+    # rows with the wrong number of fields cannot be trusted cell by cell
+    keep_idx = []
+    for k, row in enumerate(grid.rows):
+        extra = [c for c in row[width:] if c is not None]
+        if extra:
+            quarantine.append(Quarantined(grid.row_numbers[k], None, f"{len(row)} fields, header has {width}", row))
+        elif len(row) < width and not grid.portal_layout:
+            quarantine.append(Quarantined(grid.row_numbers[k], None, f"{len(row)} fields, header has {width}", row))
+        else:
+            keep_idx.append(k)
+    rows = [list(grid.rows[k][:width]) + [None] * (width - len(grid.rows[k])) for k in keep_idx]
+    rownums = np.array([grid.row_numbers[k] for k in keep_idx], dtype=np.int64)
+    raw = pd.DataFrame(rows, columns=list(range(width)), dtype=object) if rows else pd.DataFrame(columns=list(range(width)))
+    bad = np.zeros(len(raw), dtype=bool)
+    reasons: dict[int, tuple[str, str]] = {}
+
+    def flag(mask: np.ndarray, fieldname: str, why: str) -> None:
+        for pos in np.flatnonzero(mask & ~bad):
+            reasons[int(pos)] = (fieldname, why.format(v=raw.iat[int(pos), idx]))
+        bad[mask] = True
+
+    dims: dict[str, pd.Series] = {}
+    columns_map: dict[str, str] = {}
+    synthetic = False
+    for c in cols:
+        idx = c.index
+        columns_map[c.header or f"열{idx + 1}"] = c.name if c.kind in ("dimension", "measure") else f"({c.kind})"
+        if c.kind == "synthetic":
+            synthetic = True
+            continue
+        if c.kind != "dimension":
+            continue
+        if c.name in dims:
+            same = dims[c.name].equals(raw[idx].map(lambda v: v.strip() if v else v))
+            if same:
+                notes.append(f"column {c.header!r} repeats {c.name} with identical values: kept once")
+                continue
+            raise InputFileError(f"{where}: two columns mean {c.name} with different values: {c.header!r}")
+        series = raw[idx]
+        blank = series.isna().to_numpy(dtype=bool)
+        if blank.any() and grid.portal_layout:
+            series = series.ffill()  # portal exports print a group's label once, above its rows
+            blank = series.isna().to_numpy(dtype=bool)
+        flag(blank, c.header, f"blank {c.name}")
+        if c.name == YEAR:
+            years = series.map(lambda v: parse_year(v) if v is not None else None)
+            flag(years.isna().to_numpy(dtype=bool) & ~blank, c.header, c.name + ": {v!r} is not a year")
+            dims[c.name] = years
+        elif c.name == "성별":
+            dims[c.name] = series.map(lambda v: norm_sex(v) if v is not None else None)
+        elif c.name.endswith("코드"):
+            dims[c.name] = series.map(lambda v: norm_code(v) if v is not None else None)
+        else:
+            dims[c.name] = series.map(lambda v: norm_category(v) if v is not None else None)
+
+    if "시도" in dims:
+        split = dims["시도"].map(lambda v: split_region(v) if v is not None else (None, None))
+        dims["시도"] = split.map(lambda t: t[0])
+        rest = split.map(lambda t: t[1])
+        if rest.notna().any():
+            if "시군구" in dims:
+                dims["시군구"] = rest.where(rest.notna(), dims["시군구"])
+            else:
+                dims["시군구"] = rest.fillna(TOTAL)
+                notes.append("시군구 taken from region cells such as '경기도 수원시 장안구'")
+
+    # constant period from the title or file name when no column holds it
+    pivot_has_year = any(YEAR in c.assign for c in cols if c.kind == "pivot")
+    periods: list[str] = []
+    if YEAR not in dims and not pivot_has_year:
+        year, quarter = _periods(grid)
+        if year is not None:
+            dims[YEAR] = pd.Series([year] * len(raw), dtype=object)
+            notes.append(f"진료년도 {year} taken from the title or file name")
+            if quarter is not None and QUARTER not in dims:
+                dims[QUARTER] = pd.Series([str(quarter)] * len(raw), dtype=object)
+
+    # measures, grouped by their pivot assignment (one group for an ordinary table)
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[_Col, str]]] = defaultdict(list)
+    for c in cols:
+        if c.kind == "measure":
+            groups[()].append((c, c.name))
+        elif c.kind == "pivot":
+            groups[tuple(sorted(c.assign.items()))].append((c, c.name or _measure_from_title(grid.title, title_unit)))
+    if not groups:
+        raise InputFileError(f"{where}: no numeric measure columns found (header: {', '.join(grid.header)})")
+
+    measures: dict[str, MeasureInfo] = {}
+    parsed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for group in groups.values():
+        seen: dict[str, _Col] = {}
+        for c, mname in group:
+            if mname in seen:
+                a, b = raw[seen[mname].index], raw[c.index]
+                if a.equals(b):
+                    notes.append(f"column {c.header!r} repeats {mname} with identical values: kept once")
+                    continue
+                raise InputFileError(
+                    f"{where}: columns {seen[mname].header!r} and {c.header!r} both mean {mname} with different values"
+                )
+            seen[mname] = c
+            unit = _unit_for(c, mname, title_unit)
+            base_unit, scale = scale_unit(unit)
+            pc = parse_numbers(raw[c.index], blank_as_zero)
+            idx = c.index
+            flag(pc.invalid, c.header, f"{mname}: {{v!r}} is not a number")
+            parsed[c.index] = (pc.values * scale, pc.approx)
+            known = MEASURE_BY_NAME.get(mname)
+            info = measures.get(mname)
+            if info is None:
+                additive = known.additive if known else not _PERSON_NAME.search(mname)
+                info = MeasureInfo(mname, base_unit, additive, [], c.head.selective if c.head else False, True, scale)
+                measures[mname] = info
+            if c.header not in info.source_names:
+                info.source_names.append(c.header)
+            info.integer = info.integer and pc.integer and scale >= 1
+
+    frames = []
+    dim_frame = pd.DataFrame({k: v.to_numpy() for k, v in dims.items()}) if dims else pd.DataFrame(index=range(len(raw)))
+    for assign, group in groups.items():
+        part = dim_frame.copy()
+        for d, v in assign:
+            part[d] = int(v) if d == YEAR else v
+        approx_names = np.full(len(raw), "", dtype=object)
+        for c, mname in group:
+            if c.index not in parsed:
+                continue
+            values, approx = parsed[c.index]
+            part[mname] = values
+            approx_names = np.where(approx, approx_names + mname + ",", approx_names)
+        part["_approx"] = [a.rstrip(",") or None for a in approx_names]
+        part["_row"] = rownums
+        part["_bad"] = bad
+        frames.append(part)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for pos, (fieldname, why) in sorted(reasons.items()):
+        quarantine.append(Quarantined(int(rownums[pos]), fieldname, why, rows[pos]))
+    frame = frame[~frame["_bad"].to_numpy(dtype=bool)].drop(columns="_bad")
+
+    dim_names = [d for d in frame.columns if d in dims or any(d == a for g in groups for a, _ in g)]
+    dim_names = list(dict.fromkeys(dim_names))
+    dup = frame.duplicated(subset=dim_names, keep="first") if dim_names else np.zeros(len(frame), dtype=bool)
+    if np.any(dup):
+        firsts = frame[~dup].set_index(dim_names)["_row"] if dim_names else None
+        for _, r in frame[dup].iterrows():
+            key = tuple(r[d] for d in dim_names)
+            first = firsts.loc[key] if firsts is not None else "?"
+            first_row = int(first.iloc[0]) if isinstance(first, pd.Series) else int(first)
+            src = next((rows[k] for k in range(len(rownums)) if rownums[k] == r["_row"]), [])
+            quarantine.append(Quarantined(int(r["_row"]), None, f"duplicate key of row {first_row} ({', '.join(map(str, key))})", src))
+        frame = frame[~np.asarray(dup)]
+    if dim_names:
+        frame["_total"] = np.logical_or.reduce([frame[d].astype(str).to_numpy() == TOTAL for d in dim_names])
+    else:
+        frame["_total"] = False
+    if YEAR in frame.columns:
+        frame[YEAR] = frame[YEAR].astype("int64")
+        yrs = sorted({int(y) for y in frame[YEAR].unique()})
+        quarters = sorted(set(frame[QUARTER])) if QUARTER in frame.columns else []
+        periods = [f"{y}Q{q}" for y in yrs for q in quarters] if quarters else [str(y) for y in yrs]
+    for c in cols:
+        if c.kind == "ignored":
+            notes.append(f"column {c.header!r} ignored (empty or total without a dimension)")
+    title = family or family_title(grid.title or grid.path.stem)
+    quarantine.sort(key=lambda q: q.row)
+    return NormalizedTable(
+        title=title, dims=dim_names, measures=list(measures.values()), frame=frame.reset_index(drop=True),
+        quarantine=quarantine, source_rows=len(grid.rows), periods=periods, columns=columns_map, notes=notes,
+        synthetic=synthetic, blank_as_zero=blank_as_zero,
+    )

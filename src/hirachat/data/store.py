@@ -1,0 +1,250 @@
+"""The facts store: one DuckDB file holding every ingested table, its schema and its provenance.
+
+Why DuckDB: sums, rankings and year-over-year changes are column scans that DuckDB runs in
+milliseconds over millions of rows; a table arrives from pandas in one vectorised insert; writes are
+ACID transactions in a single file with no server. (CP949 is decoded in Python first; no DuckDB
+extension is used, so nothing is downloaded.)
+
+Layout: ``tables`` (catalog: dims, measures with unit/additivity), ``sources`` (one row per ingested
+file or sheet: sha256, encoding, counts, periods, which measures it had), and one physical table per
+HIRA table family (``t_<hash>``) with the dimension and measure columns plus ``_source``, ``_row``
+(row number in the file), ``_total`` (a 계 row or column), ``_approx`` (measures in scientific notation).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from hirachat.data.schema import YEAR, NormalizedTable, physical_name
+from hirachat.errors import StoreError
+from hirachat.paths import store_path
+
+_CATALOG = """
+CREATE TABLE IF NOT EXISTS tables (
+    table_id VARCHAR PRIMARY KEY, physical VARCHAR NOT NULL, title VARCHAR NOT NULL,
+    dims VARCHAR NOT NULL, measures VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL,
+    created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sheet VARCHAR,
+    encoding VARCHAR, table_id VARCHAR NOT NULL, title VARCHAR, periods VARCHAR NOT NULL,
+    measures VARCHAR NOT NULL, columns VARCHAR NOT NULL, rows_read BIGINT NOT NULL,
+    rows_stored BIGINT NOT NULL, facts_stored BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
+    cells_approx BIGINT NOT NULL, notes VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL,
+    raw_copy VARCHAR, ingested_at TIMESTAMP NOT NULL, superseded_by VARCHAR);
+"""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A catalog entry: what a table holds and how to read it."""
+
+    table_id: str
+    physical: str
+    title: str
+    dims: list[str]
+    measures: list[dict[str, Any]]
+    synthetic: bool
+
+    def measure(self, name: str) -> dict[str, Any]:
+        for m in self.measures:
+            if m["name"] == name:
+                return m
+        raise KeyError(name)
+
+    @property
+    def measure_names(self) -> list[str]:
+        return [m["name"] for m in self.measures]
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    source_id: str
+    sha256: str
+    file_name: str
+    sheet: str | None
+    table_id: str
+    periods: list[str]
+    measures: list[str]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class FactStore:
+    """Open with ``FactStore.open(dir)``; use as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, store_dir: Path, read_only: bool = False) -> FactStore:
+        path = store_path(store_dir)
+        if read_only and not path.exists():
+            raise StoreError(f"{path}: no facts store here; run `hira-chat data ingest FILE... --store {store_dir}` first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"{path}: cannot open the facts store ({exc})") from exc
+        if not read_only:
+            con.execute(_CATALOG)
+        return cls(con, path, read_only)
+
+    def __enter__(self) -> FactStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # ---- catalog -------------------------------------------------------------------------------
+    def tables(self) -> list[TableInfo]:
+        rows = self.con.execute(
+            "SELECT table_id, physical, title, dims, measures, synthetic FROM tables ORDER BY table_id"
+        ).fetchall()
+        return [TableInfo(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), r[5]) for r in rows]
+
+    def table(self, table_id: str) -> TableInfo:
+        for t in self.tables():
+            if t.table_id == table_id:
+                return t
+        raise StoreError(f"no table {table_id!r} in {self.path}")
+
+    def sources(self, table_id: str | None = None, active: bool = True) -> list[SourceRecord]:
+        sql = "SELECT source_id, sha256, file_name, sheet, table_id, periods, measures FROM sources WHERE 1=1"
+        args: list[Any] = []
+        if table_id:
+            sql += " AND table_id = ?"
+            args.append(table_id)
+        if active:
+            sql += " AND superseded_by IS NULL"
+        rows = self.con.execute(sql + " ORDER BY ingested_at, source_id", args).fetchall()
+        return [SourceRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6])) for r in rows]
+
+    def source_exists(self, source_id: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM sources WHERE source_id = ? AND superseded_by IS NULL", [source_id]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def measure_periods(self, table_id: str) -> dict[str, list[str]]:
+        """For each measure, the periods whose source files had that column (schema drift)."""
+        out: dict[str, set[str]] = {}
+        for s in self.sources(table_id):
+            for m in s.measures:
+                out.setdefault(m, set()).update(s.periods)
+        return {m: sorted(p) for m, p in out.items()}
+
+    def frame(self, table_id: str) -> pd.DataFrame:
+        t = self.table(table_id)
+        return self.con.execute(f"SELECT * FROM {_q(t.physical)} ORDER BY _source, _row").df()
+
+    def count(self, table_id: str) -> int:
+        t = self.table(table_id)
+        row = self.con.execute(f"SELECT count(*) FROM {_q(t.physical)}").fetchone()
+        return int(row[0]) if row else 0
+
+    # ---- writes --------------------------------------------------------------------------------
+    def _resolve_table(self, nt: NormalizedTable, family: str) -> TableInfo | None:
+        """The catalog entry this table joins: same family title and same dimensions."""
+        for t in self.tables():
+            if t.title == family and set(t.dims) == set(nt.dims):
+                return t
+        return None
+
+    def add(self, nt: NormalizedTable, meta: dict[str, Any]) -> tuple[str, list[str]]:
+        """Store one normalised table in a transaction. Returns (table_id, superseded source ids)."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        family = nt.title
+        with self.transaction():
+            existing = self._resolve_table(nt, family)
+            if existing is None:
+                taken = {t.table_id for t in self.tables()}
+                table_id = family if family not in taken else f"{family}__{'_'.join(sorted(nt.dims))}"
+                phys = physical_name(table_id)
+                cols = [f"{_q(d)} {'BIGINT' if d == YEAR else 'VARCHAR'}" for d in nt.dims]
+                cols += [f"{_q(m.name)} DOUBLE" for m in nt.measures]
+                cols += ["_source VARCHAR NOT NULL", "_row BIGINT NOT NULL", "_total BOOLEAN NOT NULL",
+                         "_approx VARCHAR", "_synthetic BOOLEAN NOT NULL"]
+                self.con.execute(f"CREATE TABLE {_q(phys)} ({', '.join(cols)})")
+                measures = [m.as_dict() for m in nt.measures]
+                self.con.execute(
+                    "INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [table_id, phys, family, json.dumps(nt.dims, ensure_ascii=False),
+                     json.dumps(measures, ensure_ascii=False), nt.synthetic, _now(), _now()],
+                )
+            else:
+                table_id, phys = existing.table_id, existing.physical
+                measures = list(existing.measures)
+                known = {m["name"] for m in measures}
+                for m in nt.measures:  # schema drift: a measure that appears in a later year
+                    if m.name not in known:
+                        self.con.execute(f"ALTER TABLE {_q(phys)} ADD COLUMN {_q(m.name)} DOUBLE")
+                        measures.append(m.as_dict())
+                    else:
+                        old = next(x for x in measures if x["name"] == m.name)
+                        old["integer"] = bool(old["integer"] and m.integer)
+                        old["selective"] = bool(old["selective"] or m.selective)
+                        old["source_names"] = list(dict.fromkeys([*old["source_names"], *m.source_names]))
+                self.con.execute(
+                    "UPDATE tables SET measures = ?, updated_at = ?, synthetic = synthetic AND ? WHERE table_id = ?",
+                    [json.dumps(measures, ensure_ascii=False), _now(), nt.synthetic, table_id],
+                )
+            # a new release of the same table and period replaces the old one
+            superseded = [
+                s.source_id for s in self.sources(table_id)
+                if s.source_id != meta["source_id"] and set(s.periods) & set(nt.periods)
+            ]
+            for sid in superseded:
+                self.con.execute(f"DELETE FROM {_q(phys)} WHERE _source = ?", [sid])
+                self.con.execute("UPDATE sources SET superseded_by = ? WHERE source_id = ?", [meta["source_id"], sid])
+            df = nt.frame.copy()
+            df["_source"] = meta["source_id"]
+            df["_synthetic"] = nt.synthetic
+            for d in nt.dims:
+                if d != YEAR:
+                    df[d] = df[d].astype(str)
+            self.con.register("_incoming", df)
+            try:
+                self.con.execute(f"INSERT INTO {_q(phys)} BY NAME SELECT * FROM _incoming")
+            finally:
+                self.con.unregister("_incoming")
+            approx = int(df["_approx"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(df) else 0
+            self.con.execute(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [meta["source_id"], meta["sha256"], meta["file_name"], meta.get("sheet"), meta.get("encoding"),
+                 table_id, meta.get("title"), json.dumps(nt.periods), json.dumps([m.name for m in nt.measures], ensure_ascii=False),
+                 json.dumps(nt.columns, ensure_ascii=False), nt.source_rows, nt.stored_source_rows, len(df),
+                 len({q.row for q in nt.quarantine}), approx, json.dumps(nt.notes, ensure_ascii=False), nt.synthetic,
+                 meta.get("raw_copy"), _now()],
+            )
+        return table_id, superseded
