@@ -61,7 +61,8 @@ def data_tables(store: StoreOpt = None, config: ConfigOpt = None) -> None:
             periods = sorted({p for s in fs.sources(t.table_id) for p in s.periods})
             typer.echo(f"{t.table_id}: {fs.count(t.table_id):,} records; periods {', '.join(periods)}")
             typer.echo(f"    dimensions: {', '.join(t.dims)}")
-            typer.echo(f"    measures:   {', '.join(f'{m['name']}({m['unit'] or '-'})' for m in t.measures)}")
+            measures = ", ".join(f"{m['name']}({m['unit'] or '-'})" for m in t.measures)
+            typer.echo(f"    measures:   {measures}")
 
 
 @data_app.command("synth")

@@ -1,0 +1,174 @@
+"""Cleaning: normalise text, mask PII, enforce lengths, remove duplicates, and check every number.
+
+The numeric-consistency check is independent of the generator: it recomputes each derived figure
+(sum, difference, ratio, share, change rate, count, rank) from the facts the record carries, then
+requires every number written in the answer to equal a fact, a recomputed figure, or a period the
+facts or the catalog name. A record that fails any check is quarantined with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hirachat.config import CleanConfig
+from hirachat.data.vocab import TERMS
+from hirachat.dataset.records import QARecord
+from hirachat.numbers import extract_numbers
+
+PII = {
+    "resident_id": re.compile(r"(?<!\d)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s?-\s?[1-8]\d{6}(?!\d)"),
+    "phone": re.compile(r"(?<![\d,])(01[016789]|0[2-6]\d?)[-.\s]\d{3,4}[-.\s]\d{4}(?!\d)"),
+    "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+}
+PII_MASK = "[개인정보 삭제]"
+_KNOWN_WORDS = ("1인당",)
+
+
+def normalize_text(s: str) -> str:
+    s = unicodedata.normalize("NFC", s).replace("\u00a0", " ").replace("\r\n", "\n")
+    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in s.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def mask_pii(s: str) -> tuple[str, list[str]]:
+    found = []
+    for name, rx in PII.items():
+        if rx.search(s):
+            found.append(name)
+            s = rx.sub(PII_MASK, s)
+    return s, found
+
+
+def _recompute(op: str, vals: list[float]) -> list[float]:
+    """What a derived figure may equal, given its inputs (ratios as a fraction or a percent)."""
+    if op == "sum":
+        return [sum(vals)]
+    if op == "count":
+        return [float(len(vals))]
+    if op == "diff":
+        return [vals[0] - vals[1]]
+    if op == "ratio" and vals[1]:
+        return [vals[0] / vals[1], vals[0] / vals[1] * 100]
+    if op == "pct_change" and vals[0]:
+        return [(vals[1] - vals[0]) / vals[0] * 100]
+    if op == "share" and sum(vals[1:]):
+        return [vals[0] / sum(vals[1:]) * 100]
+    return []
+
+
+def check_numbers(rec: QARecord) -> str | None:
+    """None if every number in the answer is traceable to the record's facts; else the reason."""
+    meta = rec["metadata"]
+    facts = {f["fact_id"]: f for f in meta.get("facts", [])}
+    allowed: list[float] = [f["value"] for f in facts.values()]
+    for d in meta.get("derived", []):
+        if d["op"] == "rank":
+            if not (1 <= d["value"] <= len(d["of"]) and float(d["value"]).is_integer()):
+                return f"rank {d['value']} outside 1..{len(d['of'])}"
+            allowed.append(float(d["value"]))
+            continue
+        try:
+            vals = [facts[i]["value"] for i in d["of"]]
+        except KeyError as exc:
+            return f"derived {d['op']} uses fact {exc} that the record does not carry"
+        options = _recompute(d["op"], vals)
+        if not any(abs(o - d["value"]) <= 1e-9 * max(1.0, abs(o)) for o in options):
+            return f"derived {d['op']} value {d['value']} does not follow from its facts"
+        allowed += [d["value"], abs(d["value"])]
+    strip: list[str] = []
+    for f in facts.values():
+        for k, v in f["dims"].items():
+            if k in ("진료년도", "분기"):
+                allowed.append(float(v))
+            else:
+                strip.append(str(v))
+    query = meta.get("query", {})
+    for k, v in query.get("filters", {}).items():
+        if k in ("진료년도", "분기"):
+            allowed.append(float(v))
+        else:
+            strip.append(str(v))
+    allowed += [float(y) for y in query.get("years", [])]
+    avail = meta.get("available", {})
+    allowed += [float(y) for y in avail.get("years", [])]
+    allowed += [float(str(p)[:4]) for p in avail.get("measure_years", [])]
+    if "asked_year" in avail:
+        allowed.append(float(avail["asked_year"]))
+    if meta.get("qtype") == "definition":
+        allowed += [n.value for n in extract_numbers(TERMS.get(query.get("term", ""), ""))]
+        strip.append(query.get("term", ""))
+    strip += re.findall(r"「([^」]*)」", meta.get("source", ""))  # table titles may hold digits (3단상병)
+    text = rec["output"].split("\n출처:")[0]
+    for s in sorted(set(strip) | set(_KNOWN_WORDS), key=len, reverse=True):
+        if s:
+            text = text.replace(s, " ")
+    for n in extract_numbers(text):
+        if not any(n.matches(a) for a in allowed):
+            return f"number {n.text!r} in the answer is not in its facts"
+    return None
+
+
+def dedup_key(rec: QARecord) -> str:
+    """Near-duplicates: the same question up to spacing and punctuation, with the same answer."""
+    q = re.sub(r"[\s\W_]+", "", rec["instruction"]).lower()
+    return q + "\x00" + rec["output"]
+
+
+@dataclass
+class CleanResult:
+    kept: list[QARecord]
+    quarantined: list[dict[str, Any]]
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def clean(records: list[QARecord], cfg: CleanConfig) -> CleanResult:
+    kept: list[QARecord] = []
+    quarantined: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    seen: dict[str, int] = {}
+    answers_by_question: dict[str, str] = {}
+
+    def reject(rec: QARecord, reason: str, kind: str) -> None:
+        counts[kind] += 1
+        quarantined.append({"reason": reason, "kind": kind, "record": rec})
+
+    for rec in records:
+        rec = {**rec, "instruction": normalize_text(rec["instruction"]), "input": normalize_text(rec["input"]),
+               "output": normalize_text(rec["output"])}  # type: ignore[assignment]
+        masked = []
+        for key in ("instruction", "input", "output"):
+            text, found = mask_pii(rec[key])  # type: ignore[literal-required]
+            rec[key] = text  # type: ignore[literal-required]
+            masked += found
+        if masked:
+            counts["pii_masked"] += 1
+            rec["metadata"] = {**rec["metadata"], "pii_masked": sorted(set(masked))}
+        if len(rec["instruction"]) > cfg.max_instruction_chars:
+            reject(rec, f"instruction longer than {cfg.max_instruction_chars} chars", "too_long")
+            continue
+        if len(rec["output"]) > cfg.max_output_chars:
+            reject(rec, f"output longer than {cfg.max_output_chars} chars", "too_long")
+            continue
+        if len(rec["output"]) < cfg.min_output_chars or not rec["instruction"]:
+            reject(rec, "empty or too short", "too_short")
+            continue
+        problem = check_numbers(rec)
+        if problem:
+            reject(rec, problem, "numeric_inconsistent")
+            continue
+        qkey = re.sub(r"[\s\W_]+", "", rec["instruction"]).lower()
+        if qkey in answers_by_question and answers_by_question[qkey] != rec["output"]:
+            reject(rec, "same question as an earlier pair with a different answer", "conflicting")
+            continue
+        key = dedup_key(rec)
+        if key in seen:
+            counts["exact_or_near_duplicate"] += 1
+            continue
+        seen[key] = len(kept)
+        answers_by_question[qkey] = rec["output"]
+        kept.append(rec)
+    return CleanResult(kept, quarantined, counts)

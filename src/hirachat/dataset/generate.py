@@ -1,0 +1,510 @@
+"""Facts → Korean QA pairs: one generator per question type, each recording the query behind it.
+
+For every table in the store, paraphrase groups are sampled per type (lookup, sum, ranking,
+comparison, change, ratio/share, derived, unanswerable; definitions once, from the glossary). A group
+is one structured query over real facts, worded in several ways; its answer is computed here from the
+facts, formatted exactly, and cited. Each pair carries the facts, the derived figures and the query,
+so the numeric-consistency check (``clean``) can recompute every number independently.
+
+Leakage: each table has a partition dimension (its most varied one, 주상병코드 say); aggregates are
+built only *within* one partition value so that a split by partition value keeps facts disjoint.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hirachat.data.schema import QUARTER, YEAR
+from hirachat.data.store import FactStore, TableInfo
+from hirachat.data.vocab import MEASURE_BY_NAME, SIDO_FULL, TERMS
+from hirachat.dataset import templates as T
+from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
+from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
+
+PERIOD_DIMS = (YEAR, QUARTER)
+OTHER_DEPTS = ("결핵과", "핵의학과", "직업환경의학과", "예방의학과", "구강내과", "방사선종양학과")
+
+
+@dataclass
+class Group:
+    """One structured query with its answer: the unit of paraphrase and of splitting."""
+
+    qtype: str
+    table_id: str
+    query: dict[str, Any]
+    slots: dict[str, Any]
+    answer: str
+    facts: list[Fact] = field(default_factory=list)
+    derived: list[dict[str, Any]] = field(default_factory=list)
+    available: dict[str, Any] = field(default_factory=dict)
+    partition: str | None = None  # partition value all facts share (None: no facts)
+
+
+@dataclass
+class TableView:
+    info: TableInfo
+    df: pd.DataFrame
+    sources: dict[str, dict[str, Any]]
+    measure_periods: dict[str, list[str]]
+    partition: list[str]  # columns whose values together form the partition key
+    free_dims: list[str]
+    years: list[int]
+
+    @property
+    def title(self) -> str:
+        return self.info.title.replace("_", " ")
+
+    def category(self) -> str:
+        t = self.info.title
+        if "상병" in t or "kcd" in t.lower() or "주상병코드" in self.info.dims:
+            return "질병"
+        if "행위" in t or "행위코드" in self.info.dims:
+            return "진료행위"
+        if "기관수" in self.info.measure_names:
+            return "요양기관"
+        return "진료비"
+
+
+def load_view(store: FactStore, info: TableInfo) -> TableView:
+    df = store.frame(info.table_id)
+    src = {s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources(info.table_id)}
+    cats = [d for d in info.dims if d not in PERIOD_DIMS]
+    detail = df[~df["_total"]]
+    card = {d: detail[d].nunique() for d in cats}
+    top = max(cats, key=lambda d: card[d]) if cats else None
+    # 시군구 names repeat across 시도 (중구, 고성군): the pair is the unit
+    partition = ["시도", "시군구"] if top == "시군구" and "시도" in cats else ([top] if top else [])
+    free = [d for d in cats if d not in partition and card[d] >= 2]
+    years = sorted(int(y) for y in df[YEAR].unique()) if YEAR in df.columns else []
+    return TableView(info, df, src, store.measure_periods(info.table_id), partition, free, years)
+
+
+class Generator:
+    def __init__(self, view: TableView, rng: random.Random, top_k: int) -> None:
+        self.v = view
+        self.rng = rng
+        self.k = top_k
+        self.dims = view.info.dims
+        df = view.df
+        self.approx = {m: df["_approx"].fillna("").str.contains(m, regex=False).to_numpy() for m in view.info.measure_names}
+        self.detail = df[~df["_total"].to_numpy(dtype=bool)]
+        self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, np.ndarray]]] = {}
+
+    # ---- facts and wording ---------------------------------------------------------------------
+    def fact(self, row: pd.Series, measure: str) -> Fact:
+        dims = {d: (int(row[d]) if d == YEAR else str(row[d])) for d in self.dims}
+        m = self.v.info.measure(measure)
+        return {
+            "fact_id": fact_id(self.v.info.table_id, dims, measure),
+            "table_id": self.v.info.table_id, "dims": dims, "measure": measure,
+            "value": float(row[measure]), "unit": m["unit"],
+            "source": {**self.v.sources.get(row["_source"], {}), "row": int(row["_row"])},
+        }
+
+    def usable(self, df: pd.DataFrame, measure: str) -> pd.DataFrame:
+        """Rows whose value can be an exact answer: present and not in scientific notation."""
+        ok = df[measure].notna().to_numpy() & ~df["_approx"].fillna("").str.contains(measure, regex=False).to_numpy()
+        return df[ok]
+
+    def exact(self, row: pd.Series, measure: str) -> bool:
+        return bool(pd.notna(row[measure])) and measure not in str(row["_approx"] or "")
+
+    def val(self, x: float, measure: str) -> str:
+        return format_value(x, self.v.info.measure(measure)["unit"])
+
+    def cite(self, facts: list[Fact]) -> str:
+        years = sorted({f["dims"].get(YEAR) for f in facts if f["dims"].get(YEAR) is not None})
+        files = sorted({f["source"].get("file", "") for f in facts})
+        period = ", ".join(f"{y}년" for y in years)
+        return f"출처: 건강보험심사평가원 「{self.v.title}」{' ' + period if period else ''} ({', '.join(files)})"
+
+    def notes(self, measures: list[str], summed_dim: str | None = None) -> str:
+        out = []
+        if summed_dim and any(not self.v.info.measure(m)["additive"] for m in measures):
+            out.append(f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, 합계는 실제 환자 수보다 많을 수 있습니다.")
+        if any(self.v.info.measure(m)["selective"] for m in measures):
+            out.append("※ 금액은 선별급여를 포함합니다.")
+        if self.v.info.synthetic:
+            out.append("※ 합성(가상) 데이터로 만든 예시입니다.")
+        return "\n".join(out)
+
+    def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> str:
+        parts = [body, self.notes(measures, summed), self.cite(facts)]
+        return "\n".join(p for p in parts if p)
+
+    def measures(self) -> list[str]:
+        return self.v.info.measure_names
+
+    def part(self, row: pd.Series) -> str | None:
+        return " ".join(str(row[c]) for c in self.v.partition) or None
+
+    def group(self, qtype: str, query: dict[str, Any], slots: dict[str, Any], answer: str, facts: list[Fact],
+              derived: list[dict[str, Any]] | None = None, partition: str | None = None) -> Group:
+        query = {"table": self.v.info.table_id, **query}
+        return Group(qtype, self.v.info.table_id, query, slots, answer, facts, derived or [], {}, partition)
+
+    def sample_rows(self, df: pd.DataFrame, n: int) -> pd.DataFrame:
+        if len(df) <= n:
+            return df.sample(frac=1.0, random_state=self.rng.randrange(2**31))
+        return df.sample(n=n, random_state=self.rng.randrange(2**31))
+
+    # ---- question types ------------------------------------------------------------------------
+    def lookup(self, n: int) -> Iterator[Group]:
+        rows = self.sample_rows(self.v.df, n * 2)
+        for _, r in rows.iterrows():
+            m = self.rng.choice([x for x in self.measures() if pd.notna(r[x])] or self.measures())
+            if pd.isna(r[m]) or m in str(r["_approx"] or ""):
+                continue
+            f = self.fact(r, m)
+            ent = T.entity(f["dims"])
+            body = f"{ent}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {self.val(f['value'], m)}입니다."
+            yield self.group("lookup", {"op": "lookup", "measure": m, "filters": f["dims"]},
+                             {"ent": ent, "m": m}, self.finish(body, [f], [m]), [f], partition=self.part(r))
+
+    def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, np.ndarray]]:
+        """Detail rows grouped by every dimension but ``dim`` (computed once per dimension)."""
+        if dim not in self._groups_by:
+            keys = [d for d in self.dims if d != dim]
+            idx = self.detail.groupby(keys, sort=False).indices if keys else {(): np.arange(len(self.detail))}
+            big = [k for k, v in idx.items() if len(v) >= 2]
+            self._groups_by[dim] = (keys, big, idx)
+        return self._groups_by[dim]
+
+    def _aggregates(self, n: int, min_size: int = 2) -> Iterator[tuple[str, str, dict[str, Any], pd.DataFrame, pd.Series]]:
+        """Random (measure, dimension, context, members) with at least ``min_size`` exact members."""
+        if not self.v.free_dims:
+            return
+        produced = 0
+        for _ in range(n * 4):
+            if produced >= n:
+                return
+            m = self.rng.choice(self.measures())
+            d = self.rng.choice(self.v.free_dims)
+            keys, big, idx = self._grouping(d)
+            if not big:
+                continue
+            key = big[self.rng.randrange(len(big))]
+            g = self.detail.iloc[idx[key]]
+            g = g[g[m].notna().to_numpy() & ~g["_approx"].fillna("").str.contains(m, regex=False).to_numpy()]
+            if len(g) < min_size:
+                continue
+            ctx = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+            produced += 1
+            yield m, d, ctx, g, g.iloc[0]
+
+    def _ctx(self, ctx: dict[str, Any]) -> str:
+        return T.entity({k: (int(v) if k == YEAR else v) for k, v in ctx.items()})
+
+    def summed(self, n: int) -> Iterator[Group]:
+        for m, d, ctx, g, first in self._aggregates(n):
+            facts = [self.fact(r, m) for _, r in g.iterrows()]
+            total = float(sum(f["value"] for f in facts))
+            c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
+            body = (f"{c}의 {T.dim_label(d)} {len(facts):,}개 {ml} 합계는 {self.val(total, m)}입니다.")
+            derived = [{"op": "sum", "of": [f["fact_id"] for f in facts], "value": total},
+                       {"op": "count", "of": [f["fact_id"] for f in facts], "value": len(facts)}]
+            yield self.group("sum", {"op": "sum", "measure": m, "filters": ctx, "over": d},
+                             {"ctx": c, "m": m, "dim": T.dim_label(d)}, self.finish(body, facts, [m], d),
+                             facts, derived, self.part(first))
+
+    def ranking(self, n: int) -> Iterator[Group]:
+        for m, d, ctx, g, first in self._aggregates(n, min_size=3):
+            facts = [self.fact(r, m) for _, r in g.iterrows()]
+            ordered = sorted(facts, key=lambda f: (-f["value"], str(f["dims"][d])))
+            k = min(self.k, len(ordered))
+            if k < len(ordered) and ordered[k - 1]["value"] == ordered[k]["value"]:
+                continue  # a tie at the cut: the top-k is not well defined
+            c = self._ctx(ctx)
+            items = ", ".join(f"{i + 1}위 {T.value_phrase(d, f['dims'][d])} {self.val(f['value'], m)}"
+                              for i, f in enumerate(ordered[:k]))
+            body = f"{c}의 {T.by(T.dim_label(d))} {T.measure_label(m, self.rng)} 상위 {k}개는 {items}입니다."
+            ids = [f["fact_id"] for f in facts]
+            derived = [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
+            yield self.group("ranking", {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k},
+                             {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k}, self.finish(body, facts, [m]),
+                             facts, derived, self.part(first))
+
+    def comparison(self, n: int) -> Iterator[Group]:
+        for m, d, ctx, g, first in self._aggregates(n):
+            a, b = (self.fact(r, m) for _, r in g.sample(n=2, random_state=self.rng.randrange(2**31)).iterrows())
+            if a["value"] == b["value"] or min(a["value"], b["value"]) <= 0:
+                continue
+            hi, lo = (a, b) if a["value"] > b["value"] else (b, a)
+            an, bn = T.value_phrase(d, a["dims"][d]), T.value_phrase(d, b["dims"][d])
+            hn, ln = T.value_phrase(d, hi["dims"][d]), T.value_phrase(d, lo["dims"][d])
+            diff, ratio = hi["value"] - lo["value"], hi["value"] / lo["value"]
+            c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
+            body = (f"{c}의 {T.josa(ml, '은/는')} {an} {self.val(a['value'], m)}, {T.ro(bn + ' ' + self.val(b['value'], m))} "
+                    f"{T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배).")
+            derived = [{"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff},
+                       {"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio}]
+            yield self.group("comparison", {"op": "compare", "measure": m, "filters": ctx, "over": d,
+                                            "values": [a["dims"][d], b["dims"][d]]},
+                             {"ctx": c, "m": m, "a": an, "b": bn}, self.finish(body, [a, b], [m]),
+                             [a, b], derived, self.part(first))
+
+    def change(self, n: int) -> Iterator[Group]:
+        if len(self.v.years) < 2:
+            return
+        keys = [d for d in self.dims if d != YEAR]
+        df = self.v.df
+        index = {tuple(r): i for i, r in enumerate(df[keys + [YEAR]].itertuples(index=False, name=None))}
+        for _, r in self.sample_rows(df, n * 3).iterrows():
+            m = self.rng.choice(self.measures())
+            others = [y for y in self.v.years if y < int(r[YEAR])]
+            if not others:
+                continue
+            y1 = self.rng.choice(others)
+            j = index.get((*(r[k] for k in keys), y1))
+            if j is None:
+                continue
+            old = df.iloc[j]
+            if pd.isna(r[m]) or pd.isna(old[m]) or old[m] == 0 or m in str(r["_approx"] or "") + str(old["_approx"] or ""):
+                continue
+            fo, fn = self.fact(old, m), self.fact(r, m)
+            diff = fn["value"] - fo["value"]
+            pct = diff / fo["value"]
+            ent = T.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
+            ml = T.measure_label(m, self.rng)
+            word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
+            body = (f"{ent}의 {T.josa(ml, '은/는')} {y1}년 {self.val(fo['value'], m)}에서 {T.ro(f'{int(r[YEAR])}년 ' + self.val(fn['value'], m))} "
+                    f"{format_signed(diff, self.v.info.measure(m)['unit'])}({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다.")
+            derived = [{"op": "diff", "of": [fn["fact_id"], fo["fact_id"]], "value": diff},
+                       {"op": "pct_change", "of": [fo["fact_id"], fn["fact_id"]], "value": pct * 100}]
+            yield self.group("change", {"op": "change", "measure": m, "filters": {k: fn["dims"][k] for k in keys},
+                                        "years": [y1, int(r[YEAR])]},
+                             {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])},
+                             self.finish(body, [fo, fn], [m]), [fo, fn], derived, self.part(r))
+
+    def ratio(self, n: int) -> Iterator[Group]:
+        has = set(self.measures())
+        if {"요양급여비용총액", "보험자부담금"} <= has:
+            rows = self.usable(self.usable(self.v.df, "요양급여비용총액"), "보험자부담금")
+            rows = rows[rows["요양급여비용총액"] > 0]
+            for _, r in self.sample_rows(rows, n // 2 + 1).iterrows():
+                tot, ins = self.fact(r, "요양급여비용총액"), self.fact(r, "보험자부담금")
+                rate = ins["value"] / tot["value"]
+                ent = T.entity(tot["dims"])
+                body = (f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 "
+                        f"(보험자부담금 {self.val(ins['value'], '보험자부담금')} ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')}).")
+                yield self.group("ratio", {"op": "ratio", "name": "보험자부담률", "filters": tot["dims"],
+                                           "num": "보험자부담금", "den": "요양급여비용총액"},
+                                 {"ent": ent, "kind": "보험자부담률"},
+                                 self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]), [ins, tot],
+                                 [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}], self.part(r))
+        for m, d, ctx, g, first in self._aggregates(n // 2 + 1):
+            if not self.v.info.measure(m)["additive"]:
+                continue
+            facts = [self.fact(r, m) for _, r in g.iterrows()]
+            total = sum(f["value"] for f in facts)
+            if total <= 0:
+                continue
+            a = self.rng.choice(facts)
+            an, c = T.value_phrase(d, a["dims"][d]), self._ctx(ctx)
+            body = (f"{c}에서 {an}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {T.ro(self.val(a['value'], m))}, "
+                    f"{T.dim_label(d)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다.")
+            ids = [f["fact_id"] for f in facts]
+            derived = [{"op": "sum", "of": ids, "value": total},
+                       {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100}]
+            yield self.group("ratio", {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]},
+                             {"ctx": c, "m": m, "a": an, "dim": T.dim_label(d), "kind": "share"},
+                             self.finish(body, facts, [m]), facts, derived, self.part(first))
+
+    def derived(self, n: int) -> Iterator[Group]:
+        has = set(self.measures())
+        options = []
+        if {"요양급여비용총액", "보험자부담금"} <= has:
+            options.append(("본인부담금", "요양급여비용총액", "보험자부담금", "diff"))
+        if {"요양급여비용총액", "환자수"} <= has:
+            options.append(("1인당 진료비", "요양급여비용총액", "환자수", "ratio"))
+        if {"입내원일수", "환자수"} <= has:
+            options.append(("1인당 입내원일수", "입내원일수", "환자수", "ratio"))
+        if not options:
+            return
+        for _ in range(n):
+            name, a_m, b_m, op = self.rng.choice(options)
+            rows = self.usable(self.usable(self.v.df, a_m), b_m)
+            rows = rows[(rows[b_m] > 0) & (rows[a_m] > 0)]
+            if rows.empty:
+                continue
+            r = rows.iloc[self.rng.randrange(len(rows))]
+            fa, fb = self.fact(r, a_m), self.fact(r, b_m)
+            ent = T.entity(fa["dims"])
+            if op == "diff":
+                value = fa["value"] - fb["value"]
+                body = (f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)} − "
+                        f"보험자부담금 {self.val(fb['value'], b_m)}).")
+            else:
+                value = fa["value"] / fb["value"]
+                unit = "원" if a_m == "요양급여비용총액" else "일"
+                shown = format_value(round_half_up(value, 0), unit) if unit == "원" else f"{format_number(value)}{unit}"
+                body = (f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({T.measure_label(a_m, self.rng)} {self.val(fa['value'], a_m)} ÷ "
+                        f"환자수 {self.val(fb['value'], b_m)}).")
+            yield self.group("derived", {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]},
+                             {"ent": ent, "name": name}, self.finish(body, [fa, fb], [a_m, b_m]), [fa, fb],
+                             [{"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}], self.part(r))
+
+    def unanswerable(self, n: int) -> Iterator[Group]:
+        info, df = self.v.info, self.v.df
+        years = self.v.years
+        year_text = ", ".join(f"{y}년" for y in years)
+        kinds = ["year", "measure", "entity", "dimension", "drift"]
+        made = 0
+        for i in range(n * 4):
+            if made >= n:
+                return
+            kind = kinds[i % len(kinds)]
+            r = df.iloc[self.rng.randrange(len(df))]
+            dims = {d: (int(r[d]) if d == YEAR else str(r[d])) for d in self.dims}
+            m = self.rng.choice(self.measures())
+            available: dict[str, Any] = {"years": years, "measures": self.measures()}
+            title = f"「{self.v.title}」"
+            if kind == "year" and years:
+                asked = max(years) + self.rng.randint(1, 4) if self.rng.random() < 0.6 else min(years) - self.rng.randint(1, 6)
+                dims[YEAR] = asked
+                why = f"{title}에는 {asked}년 자료가 없습니다. 이 표가 보유한 연도는 {year_text}입니다."
+                available["asked_year"] = asked
+            elif kind == "measure":
+                missing = [x.name for x in MEASURE_BY_NAME.values() if x.name not in self.measures()]
+                if not missing:
+                    continue
+                m = self.rng.choice(missing)
+                why = f"{title}에는 {m} 항목이 없습니다. 이 표의 항목은 {', '.join(self.measures())}입니다."
+            elif kind == "entity":
+                cand = self._missing_value()
+                if cand is None:
+                    continue
+                d, value = cand
+                dims[d] = value
+                why = f"{title}에는 {T.value_phrase(d, value)}에 해당하는 자료가 없습니다."
+                available["missing"] = {d: value}
+            elif kind == "dimension":
+                if "시도" in self.dims:
+                    continue
+                sido = self.rng.choice(list(SIDO_FULL))
+                dims["시도"] = sido
+                why = f"{title}에는 시도별 구분이 없어 {sido} 지역의 값을 알 수 없습니다. 전국 값만 있습니다."
+            else:
+                drift = [(mm, sorted({str(y) for y in years} - {q[:4] for q in p})) for mm, p in self.v.measure_periods.items()]
+                drift = [(mm, miss) for mm, miss in drift if miss]
+                if not drift:
+                    continue
+                m, miss = self.rng.choice(drift)
+                dims[YEAR] = int(self.rng.choice(miss)[:4])
+                have = ", ".join(sorted({f"{p[:4]}년" for p in self.v.measure_periods[m]}))
+                why = f"{title}의 {dims[YEAR]}년 자료에는 {m} 항목이 없습니다. {m}는 {have} 자료에만 있습니다."
+                available["measure_years"] = self.v.measure_periods[m]
+                available["asked_year"] = dims[YEAR]
+            ent = T.entity(dims)
+            answer = f"죄송하지만 해당 질문에 답할 자료가 없습니다. {why}"
+            if info.synthetic:
+                answer += "\n※ 합성(가상) 데이터로 만든 예시입니다."
+            g = self.group("unanswerable", {"op": "lookup", "measure": m, "filters": dims, "reason": kind},
+                           {"ent": ent, "m": m}, answer, [], [], None)
+            g.available = available
+            made += 1
+            yield g
+
+    def _missing_value(self) -> tuple[str, str] | None:
+        df = self.v.df
+        if "주상병코드" in self.dims:
+            have = set(df["주상병코드"])
+            for _ in range(50):
+                code = f"{self.rng.choice('UVWXYZ')}{self.rng.randint(0, 99):02d}"
+                if code not in have:
+                    return "주상병코드", code
+        if "시도" in self.dims:
+            missing = sorted(set(SIDO_FULL) - set(df["시도"]))
+            if missing:
+                return "시도", self.rng.choice(missing)
+        if "진료과목" in self.dims:
+            missing = sorted(set(OTHER_DEPTS) - set(df["진료과목"]))
+            if missing:
+                return "진료과목", self.rng.choice(missing)
+        return None
+
+    def all(self, per_type: int) -> Iterator[Group]:
+        for gen in (self.lookup, self.summed, self.ranking, self.comparison, self.change, self.ratio,
+                    self.derived, self.unanswerable):
+            seen: set[str] = set()
+            for g in gen(per_type):
+                gid = group_id(g.query)
+                if gid in seen:
+                    continue
+                seen.add(gid)
+                yield g
+                if len(seen) >= per_type:
+                    break
+
+
+def definitions() -> Iterator[Group]:
+    for term, text in TERMS.items():
+        yield Group("definition", "glossary", {"op": "define", "term": term}, {"t": term},
+                    f"{term}: {text}\n출처: 건강보험심사평가원 통계 용어 설명")
+
+
+def questions(g_qtype: str, slots: dict[str, Any], rng: random.Random, n: int, avoid: set[str] | None = None) -> list[str]:
+    """Up to ``n`` distinct phrasings of a group's question (used by build and augment)."""
+    s = dict(slots)
+    if g_qtype in ("lookup", "unanswerable"):
+        pool, extra = T.LOOKUP, {"m": T.measure_label(s["m"], rng), "cnt": T.counter(s["m"])}
+    elif g_qtype == "sum":
+        pool, extra = T.SUM, {"m": T.measure_label(s["m"], rng)}
+    elif g_qtype == "ranking":
+        pool, extra = T.RANK, {"m": T.measure_label(s["m"], rng)}
+    elif g_qtype == "comparison":
+        pool, extra = T.COMPARE, {"m": T.measure_label(s["m"], rng)}
+    elif g_qtype == "change":
+        pool, extra = T.CHANGE, {"m": T.measure_label(s["m"], rng)}
+    elif g_qtype == "ratio":
+        pool = T.RATIO if s.get("kind") == "보험자부담률" else T.SHARE
+        extra = {"m": T.measure_label(s["m"], rng)} if "m" in s else {}
+    elif g_qtype == "derived":
+        pool, extra = T.DERIVED[s["name"]], {}
+    else:
+        pool, extra = T.DEFINE, {}
+    out: list[str] = []
+    order = list(pool)
+    rng.shuffle(order)
+    for tpl in order:
+        kw = {**s, **extra}
+        kw.pop("kind", None)
+        kw.pop("name", None)
+        q = T.fill(tpl, rng, **kw)
+        if q not in out and (avoid is None or q not in avoid):
+            out.append(q)
+        if len(out) >= n:
+            break
+    return out
+
+
+def to_records(g: Group, view: TableView | None, rng: random.Random, n: int) -> list[QARecord]:
+    years = sorted({f["dims"][YEAR] for f in g.facts if YEAR in f["dims"]})
+    meta = {
+        "category": view.category() if view else "용어",
+        "source": f"건강보험심사평가원 「{view.title}」" if view else "건강보험심사평가원 통계 용어 설명",
+        "year": years[0] if len(years) == 1 else (years or None),
+        "qtype": g.qtype, "table_id": g.table_id, "group_id": group_id(g.query), "query": g.query,
+        "slots": g.slots, "facts": g.facts, "derived": g.derived, "available": g.available,
+        "partition": g.partition, "synthetic": bool(view and view.info.synthetic),
+    }
+    return [record(q, g.answer, dict(meta)) for q in questions(g.qtype, g.slots, rng, n)]
+
+
+def generate(store: FactStore, per_type: int, phrasings: int, top_k: int, seed: int) -> Iterator[QARecord]:
+    """Every table's groups, then the glossary's, as records (phrasings per group)."""
+    for info in store.tables():
+        view = load_view(store, info)
+        rng = random.Random(f"{seed}:{info.table_id}")
+        for g in Generator(view, rng, top_k).all(per_type):
+            yield from to_records(g, view, rng, phrasings)
+    rng = random.Random(f"{seed}:glossary")
+    for g in definitions():
+        yield from to_records(g, None, rng, phrasings)
+

@@ -1,0 +1,54 @@
+"""The QA record contract, defined once.
+
+A record is the original project's format ``{"instruction", "input", "output", "metadata"}``.
+``metadata`` keys:
+
+- ``category``: table subject (질병, 진료비, 요양기관, ...); ``source``: citation of the table;
+  ``year``: the year(s) the answer is about (int, list, or None)
+- ``qtype``: lookup | sum | ranking | comparison | change | ratio | derived | definition | unanswerable
+- ``table_id``; ``group_id``: paraphrases of one structured query share it; ``split`` (after split)
+- ``query``: the structured query that yields the answer (op, measure, filters, over, years, k)
+- ``facts``: every fact used, with its value, unit and provenance (file, sha256, sheet, row)
+- ``derived``: each computed figure as ``{"op", "of": [fact ids], "value"}``; the numeric check recomputes it
+- ``available``: for unanswerable questions, what the store does hold (years, measures, values)
+- ``synthetic``: the facts come from synthetic sample tables
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TypedDict
+
+QTYPES = ("lookup", "sum", "ranking", "comparison", "change", "ratio", "derived", "definition", "unanswerable")
+
+
+class Fact(TypedDict):
+    fact_id: str
+    table_id: str
+    dims: dict[str, Any]
+    measure: str
+    value: float
+    unit: str | None
+    source: dict[str, Any]  # file, sha256, sheet, row
+
+
+class QARecord(TypedDict):
+    instruction: str
+    input: str
+    output: str
+    metadata: dict[str, Any]
+
+
+def fact_id(table_id: str, dims: dict[str, Any], measure: str) -> str:
+    key = json.dumps([table_id, sorted((k, str(v)) for k, v in dims.items()), measure], ensure_ascii=False)
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def group_id(query: dict[str, Any]) -> str:
+    key = json.dumps(query, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def record(instruction: str, output: str, metadata: dict[str, Any], input_text: str = "") -> QARecord:
+    return {"instruction": instruction, "input": input_text, "output": output, "metadata": metadata}

@@ -1,0 +1,171 @@
+"""Korean phrasings: how questions and answers about HIRA facts are worded.
+
+Questions come in several phrasings per type (polite 합니다/해요 and casual 해/야 endings, spacing and
+synonym variants). Particles follow the last syllable (은/는, 이/가, 을/를, 와/과). Answers state exact
+figures with units and thousands separators, and end with the source table and period.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_BY_NAME
+
+ORDER = ("진료년도", "분기", "시도", "시군구", "종별", "진료과목", "주상병코드", "상병명", "행위코드", "행위명",
+         "성별", "입원외래구분", "연령군")
+SEX_WORD = {"남": ("남성", "남자"), "여": ("여성", "여자")}
+
+
+def has_batchim(word: str) -> bool:
+    for ch in reversed(word.strip()):
+        if "가" <= ch <= "힣":
+            return (ord(ch) - 0xAC00) % 28 != 0
+        if ch.isdigit():
+            return ch in "013678"
+        if ch.isalpha():
+            return ch.lower() in "lmnr"
+    return False
+
+
+def josa(word: str, pair: str) -> str:
+    """josa('진료비', '은/는') → '진료비는'."""
+    with_b, without = pair.split("/")
+    return word + (with_b if has_batchim(word) else without)
+
+
+def ro(phrase: str) -> str:
+    """Instrumental particle: '817명' → '817명으로', '1,234원' → '1,234원으로', '경기' → '경기로'."""
+    last = phrase.rstrip(" )")[-1]
+    if "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 not in (0, 8):  # 8: ㄹ takes 로
+        return phrase + "으로"
+    return phrase + "로"
+
+
+def by(label: str) -> str:
+    """'시도' → '시도별'; '성별' stays '성별'."""
+    return label if label.endswith("별") else label + "별"
+
+
+def measure_label(name: str, rng: random.Random) -> str:
+    m = MEASURE_BY_NAME.get(name)
+    return rng.choice(m.labels) if m else name
+
+
+def counter(name: str) -> str:
+    m = MEASURE_BY_NAME.get(name)
+    return m.counter if m else "얼마"
+
+
+def dim_label(name: str) -> str:
+    d = DIMENSION_BY_NAME.get(name)
+    return d.label if d else name
+
+
+def value_phrase(dim: str, value: Any, rng: random.Random | None = None) -> str:
+    v = str(value)
+    if dim == "진료년도":
+        return f"{v}년"
+    if dim == "분기":
+        return f"{v}분기"
+    if dim == "주상병코드":
+        return f"상병코드 {v}" if rng is None or rng.random() < 0.6 else f"{v} 상병"
+    if dim == "행위코드":
+        return f"행위코드 {v}"
+    if dim == "성별":
+        words = SEX_WORD.get(v, (v,))
+        return words[0] if rng is None else rng.choice(words)
+    if dim == "입원외래구분":
+        return v
+    if dim in DIMENSION_BY_NAME:
+        return v
+    return f"{dim} {v}"
+
+
+def entity(dims: dict[str, Any], rng: random.Random | None = None, skip: tuple[str, ...] = ()) -> str:
+    """'2019년 서울 내과': dims in a natural order, totals (계) and skipped dims left out."""
+    keys = sorted((k for k in dims if k not in skip and str(dims[k]) != "계"),
+                  key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+    return " ".join(value_phrase(k, dims[k], rng) for k in keys)
+
+
+def spaced(label: str, rng: random.Random) -> str:
+    """Spacing variants people type: '환자수' / '환자 수'."""
+    if label.endswith("수") and len(label) > 2 and " " not in label and rng.random() < 0.3:
+        return label[:-1] + " 수"
+    return label
+
+
+LOOKUP = [
+    "{ent}의 {m_topic} {cnt}인가요?",
+    "{ent} {m} 알려줘",
+    "{ent}의 {m_topic} 얼마야?",
+    "{ent} {m_subj} 어떻게 되나요?",
+    "{ent}에서 {m_topic}?",
+    "{ent}의 {m_obj} 알려주세요.",
+    "{ent} 기준 {m} 수치 좀 알려줄래?",
+]
+SUM = [
+    "{ctx}의 {dim} 전체 {m} 합계는 얼마인가요?",
+    "{ctx} {dim_by} {m_obj} 모두 더하면 얼마야?",
+    "{ctx}에서 모든 {dim}의 {m} 총합을 알려주세요.",
+    "{ctx} {m} 합계 알려줘 ({dim} 전체)",
+]
+RANK = [
+    "{ctx}에서 {m_subj} 가장 많은 {dim} 상위 {k}개는?",
+    "{ctx} {m} 기준 상위 {k}개 {dim_obj} 알려줘",
+    "{ctx}의 {dim_by} {m} 순위에서 1위부터 {k}위까지 알려주세요.",
+    "{ctx}에서 {m_subj} 많은 {dim} TOP {k}는 어디인가요?",
+]
+COMPARE = [
+    "{ctx}에서 {a_and} {b}의 {m_obj} 비교해줘",
+    "{ctx} {a_and} {b}의 {m} 중 어느 쪽이 더 많나요?",
+    "{ctx}의 {m_topic} {a_and} {b} 중 어디가 많아?",
+    "{ctx} 기준으로 {a}, {b}의 {m} 차이를 알려주세요.",
+]
+CHANGE = [
+    "{ent}의 {m_topic} {y1}년 대비 {y2}년에 얼마나 변했나요?",
+    "{ent} {m}, {y1}년에서 {y2}년 사이 증감률은?",
+    "{y1}년과 {y2}년 {ent}의 {m_obj} 비교하면 얼마나 늘었어?",
+    "{ent}의 {y1}년 대비 {y2}년 {m} 증감액과 증감률을 알려주세요.",
+]
+RATIO = [
+    "{ent}의 보험자부담률은 얼마인가요?",
+    "{ent} 보험자부담률 알려줘",
+    "{ent}에서 공단이 부담한 비율은 몇 퍼센트야?",
+]
+SHARE = [
+    "{ctx}에서 {a_subj} 차지하는 {m} 비중은?",
+    "{ctx} 전체 {dim} 중 {a}의 {m} 점유율은 몇 %인가요?",
+    "{ctx}의 {m} 가운데 {a} 비율을 알려줘",
+]
+DERIVED = {
+    "본인부담금": ["{ent}의 본인부담금은 얼마인가요?", "{ent} 환자 본인부담금 알려줘", "{ent}에서 환자가 부담한 금액은 얼마야?"],
+    "1인당 진료비": ["{ent}의 1인당 진료비는 얼마인가요?", "{ent} 환자 1인당 진료비 알려줘", "{ent}의 환자 한 명당 진료비는?"],
+    "1인당 입내원일수": ["{ent}의 1인당 입내원일수는 며칠인가요?", "{ent} 환자 1인당 내원일수 알려줘"],
+}
+DEFINE = ["{t_topic} 무엇인가요?", "{t}의 뜻을 알려줘", "{t_topic} 무슨 의미야?", "HIRA 통계에서 {t_topic} 어떤 개념인가요?"]
+UNANSWERABLE = LOOKUP
+
+
+def fill(template: str, rng: random.Random, **kw: Any) -> str:
+    """Fill a template; m/m_topic/m_subj/m_obj and t variants get the right particles."""
+    if "m" in kw:
+        m = spaced(kw["m"], rng)
+        kw.update(m=m, m_topic=josa(m, "은/는"), m_subj=josa(m, "이/가"), m_obj=josa(m, "을/를"))
+    if "t" in kw:
+        kw["t_topic"] = josa(kw["t"], "은/는") if kw["t"][-1] != ")" else kw["t"] + "는"
+    if "dim" in kw:
+        kw["dim_obj"] = josa(kw["dim"], "을/를")
+        kw["dim_by"] = by(kw["dim"])
+    if "a" in kw:
+        kw["a_and"] = josa(kw["a"], "과/와")
+        kw["a_subj"] = josa(kw["a"], "이/가")
+    if "cnt" not in kw:
+        kw["cnt"] = "얼마"
+    text = template.format(**kw)
+    return " ".join(text.split())
+
+
+def choose(templates: list[str], n: int, rng: random.Random) -> list[str]:
+    return rng.sample(templates, min(n, len(templates)))

@@ -1,0 +1,40 @@
+"""The quickstart: the main job end to end on a machine with no GPU and no SOLAR.
+
+Sample data (synthetic HIRA-like tables, or the user's own files) → ingest → QA dataset. Each step
+says what it made and where. Later stages (tiny-model training, evaluation, web app) join here as
+they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from hirachat.config import Config
+from hirachat.data.ingest import ingest, summary
+from hirachat.data.synthetic import write_samples
+from hirachat.dataset.build import build_dataset
+from hirachat.errors import HiraChatError
+from hirachat.paths import Workspace
+
+
+def run_quickstart(cfg: Config, ws: Workspace, files: list[Path], echo: Callable[[str], None] = print) -> Path:
+    echo(f"[1/3] data: {'your files' if files else 'synthetic HIRA-like samples'}")
+    if not files:
+        files = write_samples(ws.samples)
+        for p in files:
+            echo(f"      wrote {p}")
+    echo(f"[2/3] ingest → {ws.store_dir / 'facts.duckdb'}")
+    reports = ingest(files, ws.store_dir, cfg.data, ws.raw)
+    for r in reports:
+        echo("      " + r.line().replace("\n", "\n      "))
+    echo("      " + summary(reports))
+    if all(r.status == "error" for r in reports):
+        raise HiraChatError("no file could be ingested; see the errors above")
+    echo(f"[3/3] QA dataset → {ws.cleaned}")
+    result = build_dataset(ws.store_dir, ws.cleaned, cfg.data)
+    echo("      " + result.describe().replace("\n", "\n      "))
+    echo("")
+    echo("done. next: look at the pairs (head -3 " + str(ws.cleaned / "train.jsonl") + ")")
+    echo("      ingest your own HIRA downloads: hira-chat data ingest FILE.csv FILE.xlsx && hira-chat data build")
+    return ws.cleaned
