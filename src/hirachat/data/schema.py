@@ -391,6 +391,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         yrs = sorted({int(y) for y in frame[YEAR].unique()})
         quarters = sorted(set(frame[QUARTER])) if QUARTER in frame.columns else []
         periods = [f"{y}Q{q}" for y in yrs for q in quarters] if quarters else [str(y) for y in yrs]
+    notes += check_totals(frame, dim_names, [m for m in measures.values() if m.additive])
     for c in cols:
         if c.kind == "ignored":
             notes.append(f"column {c.header!r} ignored (empty or total without a dimension)")
@@ -401,3 +402,28 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         quarantine=quarantine, source_rows=len(grid.rows), periods=periods, columns=columns_map, notes=notes,
         synthetic=synthetic, blank_as_zero=blank_as_zero,
     )
+
+
+def check_totals(frame: pd.DataFrame, dims: list[str], measures: list[MeasureInfo]) -> list[str]:
+    """Compare each published 계 with the sum of its parts; both are kept, mismatches are reported."""
+    notes = []
+    for d in dims:
+        others = [o for o in dims if o != d]
+        if not others or not (frame[d] == TOTAL).any():
+            continue
+        totals = frame[(frame[d] == TOTAL).to_numpy()].set_index(others)
+        parts = frame[(frame[d] != TOTAL).to_numpy()].groupby(others)
+        for m in measures:
+            if m.name not in frame.columns:
+                continue
+            summed = parts[m.name].sum()
+            both = totals[m.name].to_frame("total").join(summed.rename("parts"), how="inner")
+            bad = both[both["total"] != both["parts"]]
+            if len(bad):
+                key, row = next(iter(bad.iterrows()))
+                where = " ".join(map(str, key if isinstance(key, tuple) else (key,)))
+                notes.append(
+                    f"{TOTAL} check on {d}/{m.name}: {len(bad)} of {len(both)} published totals differ from the sum "
+                    f"of their parts (e.g. {where}: {TOTAL} {row['total']:,.0f} vs sum {row['parts']:,.0f}); both kept as published"
+                )
+    return notes

@@ -201,10 +201,24 @@ class Generator:
     def _ctx(self, ctx: dict[str, Any]) -> str:
         return T.entity({k: (int(v) if k == YEAR else v) for k, v in ctx.items()})
 
+    def published_total(self, m: str, d: str, ctx: dict[str, Any]) -> float | None:
+        """HIRA's own 계 for this group, where the table publishes one."""
+        if not self.v.df["_total"].any():
+            return None
+        df = self.v.df
+        mask = (df[d] == "계").to_numpy()
+        for k, v in ctx.items():
+            mask &= (df[k] == v).to_numpy()
+        hit = df[mask]
+        return float(hit[m].iloc[0]) if len(hit) and pd.notna(hit[m].iloc[0]) else None
+
     def summed(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
             facts = [self.fact(r, m) for _, r in g.iterrows()]
             total = float(sum(f["value"] for f in facts))
+            published = self.published_total(m, d, ctx)
+            if published is not None and published != total:
+                continue  # the table's 계 disagrees with its parts: no single right answer to teach
             c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
             body = (f"{c}의 {T.dim_label(d)} {len(facts):,}개 {ml} 합계는 {self.val(total, m)}입니다.")
             derived = [{"op": "sum", "of": [f["fact_id"] for f in facts], "value": total},
