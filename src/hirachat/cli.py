@@ -17,9 +17,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="HIRA 통계 
 data_app = typer.Typer(no_args_is_help=True, help="Ingest HIRA files and build the QA dataset.")
 app.add_typer(data_app, name="data")
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config YAML (default config/config.yaml).")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="Facts store directory (default workspace/data/hira/processed).")]
-Overrides = Annotated[list[str] | None, typer.Argument(help="key=value config overrides, e.g. data.split.seed=1")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Config YAML (default config/config.yaml).")
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Facts store directory (default workspace/data/hira/processed)."),
+]
+Overrides = Annotated[
+    list[str] | None, typer.Argument(help="key=value config overrides, e.g. data.split.seed=1")
+]
 
 
 def _setup(config: Path | None, overrides: list[str] | None) -> tuple[Config, Workspace]:
@@ -31,7 +38,9 @@ def _setup(config: Path | None, overrides: list[str] | None) -> tuple[Config, Wo
 def data_ingest(
     files: Annotated[list[Path], typer.Argument(help="CSV/XLSX files or folders of them.")],
     store: StoreOpt = None,
-    family: Annotated[str | None, typer.Option(help="Force the table family name (default: from title/file name).")] = None,
+    family: Annotated[
+        str | None, typer.Option(help="Force the table family name (default: from title/file name).")
+    ] = None,
     config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
 ) -> None:
@@ -67,7 +76,9 @@ def data_tables(store: StoreOpt = None, config: ConfigOpt = None) -> None:
 
 @data_app.command("synth")
 def data_synth(
-    out: Annotated[Path | None, typer.Option(help="Folder for the files (default workspace/data/samples).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the files (default workspace/data/samples).")
+    ] = None,
     rows: Annotated[int, typer.Option(help="Approximate rows per CSV table.")] = 0,
     seed: Annotated[int, typer.Option()] = 0,
     config: ConfigOpt = None,
@@ -84,7 +95,9 @@ def data_synth(
 def data_build(
     overrides: Overrides = None,
     store: StoreOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default workspace/data/hira/cleaned).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default workspace/data/hira/cleaned).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Generate Korean QA pairs from the store, clean them, and split train/val/test without leakage."""
@@ -97,7 +110,9 @@ def data_build(
 
 @data_app.command("augment")
 def data_augment(
-    split_file: Annotated[Path, typer.Argument(help="A split file, e.g. workspace/data/hira/cleaned/train.jsonl")],
+    split_file: Annotated[
+        Path, typer.Argument(help="A split file, e.g. workspace/data/hira/cleaned/train.jsonl")
+    ],
     factor: Annotated[int, typer.Option(help="Extra phrasings per paraphrase group.")] = 2,
     seed: Annotated[int, typer.Option()] = 11,
     out: Annotated[Path | None, typer.Option(help="Output file (default: <name>.augmented.jsonl).")] = None,
@@ -112,7 +127,9 @@ def data_augment(
 
 @app.command()
 def quickstart(
-    files: Annotated[list[Path] | None, typer.Argument(help="Your HIRA files (default: synthetic samples).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Your HIRA files (default: synthetic samples).")
+    ] = None,
     config: ConfigOpt = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
 ) -> None:

@@ -1,11 +1,11 @@
 """The workspace layout: every path hira-chat writes resolves under one root.
 
-    workspace/
-      data/hira/raw/          copies of the ingested downloads (by sha256 prefix)
-      data/hira/processed/    facts.duckdb (the facts store), quarantine/, ingest reports
-      data/hira/cleaned/      train/val/test.jsonl, stats, dataset quarantine
-      data/samples/           synthetic HIRA-like tables for the quickstart
-      models/  logs/  eval/
+workspace/
+  data/hira/raw/          copies of the ingested downloads (by sha256 prefix)
+  data/hira/processed/    facts.duckdb (the facts store), quarantine/, ingest reports
+  data/hira/cleaned/      train/val/test.jsonl, stats, dataset quarantine
+  data/samples/           synthetic HIRA-like tables for the quickstart
+  models/  logs/  eval/
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from hirachat.errors import HiraChatError
 from hirachat.paths import Workspace
 
 
-def run_quickstart(cfg: Config, ws: Workspace, files: list[Path], echo: Callable[[str], None] = print) -> Path:
+def run_quickstart(
+    cfg: Config, ws: Workspace, files: list[Path], echo: Callable[[str], None] = print
+) -> Path:
     echo(f"[1/3] data: {'your files' if files else 'synthetic HIRA-like samples'}")
     if not files:
         files = write_samples(ws.samples)
@@ -36,5 +38,7 @@ def run_quickstart(cfg: Config, ws: Workspace, files: list[Path], echo: Callable
     echo("      " + result.describe().replace("\n", "\n      "))
     echo("")
     echo("done. next: look at the pairs (head -3 " + str(ws.cleaned / "train.jsonl") + ")")
-    echo("      ingest your own HIRA downloads: hira-chat data ingest FILE.csv FILE.xlsx && hira-chat data build")
+    echo(
+        "      ingest your own HIRA downloads: hira-chat data ingest FILE.csv FILE.xlsx && hira-chat data build"
+    )
     return ws.cleaned

@@ -14,7 +14,11 @@ from hirachat.data.ingest import IngestReport, ingest
 from hirachat.data.store import FactStore
 
 HEADER = "진료년도,시도,진료과목,환자수,명세서 청구건수,요양급여비용총액,보험자부담금"
-ROWS = ["2021,서울,내과,100 ,200 ,3000 ,2000 ", "2021,부산,내과,50 ,80 ,900 ,700 ", "2021,서울,외과,10 ,20 ,300 ,200 "]
+ROWS = [
+    "2021,서울,내과,100 ,200 ,3000 ,2000 ",
+    "2021,부산,내과,50 ,80 ,900 ,700 ",
+    "2021,서울,외과,10 ,20 ,300 ,200 ",
+]
 
 
 def run(tmp_path: Path, *files: Path) -> list[IngestReport]:
@@ -38,12 +42,17 @@ def stored(tmp_path: Path) -> list[dict]:
         return s.frame(t.table_id).to_dict("records")
 
 
-@pytest.mark.parametrize(("encoding", "newline"), [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("cp949", "\n"), ("euc-kr", "\r\n")])
+@pytest.mark.parametrize(
+    ("encoding", "newline"), [("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("cp949", "\n"), ("euc-kr", "\r\n")]
+)
 def test_encodings_and_line_endings_give_the_same_facts(tmp_path: Path, encoding: str, newline: str) -> None:
     p = write(tmp_path, "t_2021.csv", "\n".join([HEADER, *ROWS]) + "\n", encoding, newline)
     (rep,) = run(tmp_path, p)
     assert rep.status == "stored" and rep.rows_stored == 3
-    assert rep.encoding == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp949": "cp949", "euc-kr": "cp949"}[encoding]
+    assert (
+        rep.encoding
+        == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp949": "cp949", "euc-kr": "cp949"}[encoding]
+    )
     seoul = next(r for r in stored(tmp_path) if r["시도"] == "서울" and r["진료과목"] == "내과")
     assert (seoul["환자수"], seoul["명세서청구건수"], seoul["요양급여비용총액"]) == (100, 200, 3000)
 
@@ -71,7 +80,9 @@ def test_undecodable_file_is_a_clear_error_naming_it(tmp_path: Path) -> None:
     p = tmp_path / "binary.csv"
     p.write_bytes(bytes(range(128, 256)) * 40)
     (rep,) = run(tmp_path, p)
-    assert rep.status == "error" and "binary.csv" in (rep.error or "") and "cannot decode" in (rep.error or "")
+    assert (
+        rep.status == "error" and "binary.csv" in (rep.error or "") and "cannot decode" in (rep.error or "")
+    )
 
 
 def test_garbage_rows_are_quarantined_with_field_and_value(tmp_path: Path) -> None:
@@ -86,11 +97,20 @@ def test_garbage_rows_are_quarantined_with_field_and_value(tmp_path: Path) -> No
 
 
 def test_duplicate_columns(tmp_path: Path) -> None:
-    same = write(tmp_path, "dupsame_2021.csv", "\n".join([HEADER + ",환자수", *(r + ",1" for r in ROWS)]) + "\n")
+    same = write(
+        tmp_path, "dupsame_2021.csv", "\n".join([HEADER + ",환자수", *(r + ",1" for r in ROWS)]) + "\n"
+    )
     (rep,) = run(tmp_path, same)
-    assert rep.status == "error" and "both mean 환자수" in (rep.error or "") and "dupsame_2021.csv" in (rep.error or "")
-    ident = write(tmp_path, "dupident_2021.csv",
-                  "\n".join([HEADER + ",진료인원", *(r + "," + r.split(",")[3] for r in ROWS)]) + "\n")
+    assert (
+        rep.status == "error"
+        and "both mean 환자수" in (rep.error or "")
+        and "dupsame_2021.csv" in (rep.error or "")
+    )
+    ident = write(
+        tmp_path,
+        "dupident_2021.csv",
+        "\n".join([HEADER + ",진료인원", *(r + "," + r.split(",")[3] for r in ROWS)]) + "\n",
+    )
     (rep2,) = run(tmp_path, ident)
     assert rep2.status == "stored" and any("identical values" in n for n in rep2.notes)
 

@@ -41,22 +41,36 @@ def test_all_real_tables_are_in_the_store(real_store: Path, real_dir: Path) -> N
         assert tables["hira_kcd3_by_sex_inout"].measure("보험자부담금")["selective"]
 
 
-@pytest.mark.parametrize("name", [
-    "hira_dept_by_sido_cost_hospital_level_2013.csv", "hira_dept_by_sido_cost_hospital_level_2019.csv",
-    "hira_kcd3_by_dept_hospital_level_2023.csv", "hira_kcd3_by_sex_inout_2023.csv",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hira_dept_by_sido_cost_hospital_level_2013.csv",
+        "hira_dept_by_sido_cost_hospital_level_2019.csv",
+        "hira_kcd3_by_dept_hospital_level_2023.csv",
+        "hira_kcd3_by_sex_inout_2023.csv",
+    ],
+)
 def test_csv_counts_and_values_reconcile_row_by_row(real_store: Path, real_dir: Path, name: str) -> None:
     header, rows = raw_rows(real_dir / name)
     with FactStore.open(real_store, read_only=True) as s:
         src = next(x for x in s.sources() if x.file_name == name)
         t = s.table(src.table_id)
-        got = s.con.execute(f'SELECT * FROM "{t.physical}" WHERE _source = ?', [src.source_id]).df().set_index("_row")
-        counts = s.con.execute("SELECT rows_read, rows_stored, rows_quarantined FROM sources WHERE source_id = ?",
-                               [src.source_id]).fetchone()
+        got = (
+            s.con.execute(f'SELECT * FROM "{t.physical}" WHERE _source = ?', [src.source_id])
+            .df()
+            .set_index("_row")
+        )
+        counts = s.con.execute(
+            "SELECT rows_read, rows_stored, rows_quarantined FROM sources WHERE source_id = ?",
+            [src.source_id],
+        ).fetchone()
     assert counts == (len(rows), len(rows), 0)
     assert sorted(got.index) == list(range(2, len(rows) + 2))
-    canon = {"명세서 청구건수": "명세서청구건수", "보험자부담금(선별포함)": "보험자부담금",
-             "요양급여비용총액(선별포함)": "요양급여비용총액"}
+    canon = {
+        "명세서 청구건수": "명세서청구건수",
+        "보험자부담금(선별포함)": "보험자부담금",
+        "요양급여비용총액(선별포함)": "요양급여비용총액",
+    }
     rng = random.Random(0)
     for i in rng.sample(range(len(rows)), 200):
         raw = dict(zip(header, rows[i], strict=True))
@@ -87,7 +101,10 @@ def test_portal_xlsx_is_melted_with_totals_blanks_and_regions(real_store: Path, 
     row4 = dict(zip(header, data[0], strict=True))
     assert seoul["계"] == row4["계"] == 24887 and seoul["의원"] == row4["의원"]
     assert seoul["보건진료소"] == 0  # blank cell in a portal export means 0
-    assert df[df["종별"] == "계"]["_total"].all() and not df[(df["종별"] != "계") & (df["시군구"] != "계")]["_total"].any()
+    assert (
+        df[df["종별"] == "계"]["_total"].all()
+        and not df[(df["종별"] != "계") & (df["시군구"] != "계")]["_total"].any()
+    )
     jangan = df[(df["시도"] == "경기") & (df["시군구"] == "수원시 장안구")].set_index("종별")["기관수"]
     assert jangan["계"] == 476 and jangan.drop("계").sum() == 476
     assert "강원도" not in set(df["시도"]) and {"강원", "전북"} <= set(df["시도"])
@@ -96,13 +113,17 @@ def test_portal_xlsx_is_melted_with_totals_blanks_and_regions(real_store: Path, 
     assert mismatched > 0
     with FactStore.open(real_store, read_only=True) as s:
         notes = s.con.execute("SELECT notes FROM sources WHERE file_name = ?", [path.name]).fetchone()
-    assert notes is not None and f"종별/기관수: {mismatched} of {len(data)} published totals differ" in notes[0]
+    assert (
+        notes is not None and f"종별/기관수: {mismatched} of {len(data)} published totals differ" in notes[0]
+    )
 
 
 def test_insurer_share_never_exceeds_total(real_store: Path) -> None:
     with FactStore.open(real_store, read_only=True) as s:
         t = s.table("hira_dept_by_sido_cost_hospital_level")
-        bad = s.con.execute(f'SELECT count(*) FROM "{t.physical}" WHERE 보험자부담금 > 요양급여비용총액').fetchone()
+        bad = s.con.execute(
+            f'SELECT count(*) FROM "{t.physical}" WHERE 보험자부담금 > 요양급여비용총액'
+        ).fetchone()
     assert bad == (0,)
 
 

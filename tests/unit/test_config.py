@@ -31,10 +31,12 @@ def test_wrong_value_is_named(tmp_path: Path) -> None:
 
 def test_overrides_are_typed_and_applied() -> None:
     assert parse_overrides(["training.epochs=3", "data.split.holdout_years=[2019]"]) == {
-        "training": {"epochs": 3}, "data": {"split": {"holdout_years": [2019]}}}
+        "training": {"epochs": 3},
+        "data": {"split": {"holdout_years": [2019]}},
+    }
     cfg = load_config(REPO / "config" / "config.yaml", ["training.epochs=3", "paths.workspace=/tmp/x"])
     assert cfg.training.epochs == 3 and str(cfg.paths.workspace) == "/tmp/x"
-    with pytest.raises(ConfigError, match="lora.r"):
+    with pytest.raises(ConfigError, match=r"lora\.r"):
         load_config(None, ["lora.r=-1"])
     with pytest.raises(ConfigError, match="not of the form"):
         parse_overrides(["training.epochs"])

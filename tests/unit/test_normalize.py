@@ -40,5 +40,9 @@ def test_unit_in_title() -> None:
 
 def test_particles_follow_the_last_syllable() -> None:
     assert josa("진료비", "은/는") == "진료비는" and josa("보험자부담금", "은/는") == "보험자부담금은"
-    assert josa("경남", "과/와") == "경남과" and josa("서울", "과/와") == "서울과" and josa("부산", "이/가") == "부산이"
+    assert (
+        josa("경남", "과/와") == "경남과"
+        and josa("서울", "과/와") == "서울과"
+        and josa("부산", "이/가") == "부산이"
+    )
     assert ro("817명") == "817명으로" and ro("경기") == "경기로" and ro("서울") == "서울로"

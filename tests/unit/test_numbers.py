@@ -11,7 +11,11 @@ def test_compound_korean_amount_is_one_number() -> None:
 
 def test_commas_decimals_percent_and_sign() -> None:
     nums = extract_numbers("환자 1,234명, 증감률 -3.20%, 비율 80.5퍼센트")
-    assert [(n.value, n.percent, n.decimals) for n in nums] == [(1234, False, 0), (-3.2, True, 2), (80.5, True, 1)]
+    assert [(n.value, n.percent, n.decimals) for n in nums] == [
+        (1234, False, 0),
+        (-3.2, True, 2),
+        (80.5, True, 1),
+    ]
 
 
 def test_codes_are_not_numbers() -> None:

@@ -76,15 +76,32 @@ def _write_quarantine(nt: NormalizedTable, path: Path, sha: str, sheet: str | No
     if not nt.quarantine:
         return None
     out = qdir / f"{sha[:12]}_{path.stem}{'_' + sheet if sheet else ''}.jsonl"
-    write_jsonl(out, (
-        {"file": path.name, "sha256": sha, "sheet": sheet, "row": q.row, "field": q.field, "reason": q.reason, "raw": q.raw}
-        for q in nt.quarantine
-    ))
+    write_jsonl(
+        out,
+        (
+            {
+                "file": path.name,
+                "sha256": sha,
+                "sheet": sheet,
+                "row": q.row,
+                "field": q.field,
+                "reason": q.reason,
+                "raw": q.raw,
+            }
+            for q in nt.quarantine
+        ),
+    )
     return str(out)
 
 
-def ingest_file(path: Path, store: FactStore, cfg: DataConfig, raw_dir: Path, quarantine_dir: Path,
-                family: str | None = None) -> list[IngestReport]:
+def ingest_file(
+    path: Path,
+    store: FactStore,
+    cfg: DataConfig,
+    raw_dir: Path,
+    quarantine_dir: Path,
+    family: str | None = None,
+) -> list[IngestReport]:
     """Ingest one file; one report per sheet. Errors become reports, never exceptions."""
     try:
         grids = read_any(path, cfg.encodings)
@@ -106,8 +123,15 @@ def ingest_file(path: Path, store: FactStore, cfg: DataConfig, raw_dir: Path, qu
             if not raw_copy.exists():
                 raw_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, raw_copy)
-            meta = {"source_id": source_id, "sha256": sha, "file_name": path.name, "sheet": sheet,
-                    "encoding": grid.encoding, "title": grid.title, "raw_copy": str(raw_copy)}
+            meta = {
+                "source_id": source_id,
+                "sha256": sha,
+                "file_name": path.name,
+                "sheet": sheet,
+                "encoding": grid.encoding,
+                "title": grid.title,
+                "raw_copy": str(raw_copy),
+            }
             table_id, superseded = store.add(nt, meta)
         except HiraChatError as exc:
             rep.status, rep.error = "error", str(exc)
@@ -128,13 +152,16 @@ def ingest_file(path: Path, store: FactStore, cfg: DataConfig, raw_dir: Path, qu
     return reports
 
 
-def ingest(paths: list[Path], store_dir: Path, cfg: DataConfig, raw_dir: Path,
-           family: str | None = None) -> list[IngestReport]:
+def ingest(
+    paths: list[Path], store_dir: Path, cfg: DataConfig, raw_dir: Path, family: str | None = None
+) -> list[IngestReport]:
     """Ingest files (directories are searched for .csv/.xlsx) into the store at ``store_dir``."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv"))
+            files += sorted(
+                f for f in p.rglob("*") if f.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv")
+            )
         else:
             files.append(p)
     reports: list[IngestReport] = []

@@ -43,10 +43,7 @@ def is_numeric_text(v: str | None) -> bool:
 def _clean(v: object) -> str | None:
     if v is None:
         return None
-    if isinstance(v, float):
-        s = str(int(v)) if v.is_integer() else repr(v)
-    else:
-        s = str(v)
+    s = (str(int(v)) if v.is_integer() else repr(v)) if isinstance(v, float) else str(v)
     s = unicodedata.normalize("NFC", s).replace("\u00a0", " ")
     return s if s.strip() else None
 
@@ -63,7 +60,10 @@ def decode_bytes(data: bytes, path: Path, encodings: list[str]) -> tuple[str, st
             return data.decode(enc), enc
         except UnicodeDecodeError as exc:
             # a download cut inside its last character: keep what decodes, the cut row is quarantined later
-            if len(data) - exc.start <= 3 and exc.reason in ("unexpected end of data", "incomplete multibyte sequence"):
+            if len(data) - exc.start <= 3 and exc.reason in (
+                "unexpected end of data",
+                "incomplete multibyte sequence",
+            ):
                 return data[: exc.start].decode(enc), enc
             line = data.count(b"\n", 0, exc.start) + 1
             problems.append(f"{enc}: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})")
@@ -102,7 +102,9 @@ def _is_note(cells: list[str | None]) -> bool:
     return len(filled) == 1 and bool(_NOTE.match(filled[0]))
 
 
-def _frame(path: Path, sheet: str | None, encoding: str | None, lines: list[tuple[int, list[str | None]]]) -> RawGrid:
+def _frame(
+    path: Path, sheet: str | None, encoding: str | None, lines: list[tuple[int, list[str | None]]]
+) -> RawGrid:
     """Find title, header (possibly several rows), data rows and notes in a list of numbered rows."""
     content = [(n, r) for n, r in lines if any(c is not None for c in r)]
     blank = len(lines) - len(content)
@@ -142,8 +144,16 @@ def _frame(path: Path, sheet: str | None, encoding: str | None, lines: list[tupl
         rows.append(cells)
         numbers.append(n)
     return RawGrid(
-        path=path, sheet=sheet, encoding=encoding, header=header, rows=rows, row_numbers=numbers,
-        title=" ".join(title_lines) or None, notes=notes, blank_rows=blank, portal_layout=bool(title_lines),
+        path=path,
+        sheet=sheet,
+        encoding=encoding,
+        header=header,
+        rows=rows,
+        row_numbers=numbers,
+        title=" ".join(title_lines) or None,
+        notes=notes,
+        blank_rows=blank,
+        portal_layout=bool(title_lines),
     )
 
 
@@ -217,6 +227,8 @@ def read_any(path: Path, encodings: list[str]) -> list[RawGrid]:
             f"{path}: legacy binary .xls workbook: open it in Excel or LibreOffice and save as .xlsx or CSV"
         )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise InputFileError(f"{path}: has an .xlsx name but is not a ZIP workbook (truncated or mislabelled)")
+        raise InputFileError(
+            f"{path}: has an .xlsx name but is not a ZIP workbook (truncated or mislabelled)"
+        )
     grid, _ = read_csv(path, encodings)
     return [grid]

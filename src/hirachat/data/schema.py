@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,8 +62,12 @@ class MeasureInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "unit": self.unit, "additive": self.additive,
-            "source_names": self.source_names, "selective": self.selective, "integer": self.integer,
+            "name": self.name,
+            "unit": self.unit,
+            "additive": self.additive,
+            "source_names": self.source_names,
+            "selective": self.selective,
+            "integer": self.integer,
         }
 
 
@@ -160,7 +163,9 @@ def _classify(grid: RawGrid) -> list[_Col]:
         if heads[0].kind == "synthetic":
             cols.append(_Col(i, raw, "synthetic", head=heads[0]))
         elif assign and dim is None:
-            cols.append(_Col(i, raw, "pivot", measure.canonical if measure else "", assign, measure or heads[-1]))
+            cols.append(
+                _Col(i, raw, "pivot", measure.canonical if measure else "", assign, measure or heads[-1])
+            )
         elif measure is not None:
             cols.append(_Col(i, raw, "measure", measure.canonical, head=measure))
         elif dim is not None and len(parts) == 1:
@@ -235,15 +240,19 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     keep_idx = []
     for k, row in enumerate(grid.rows):
         extra = [c for c in row[width:] if c is not None]
-        if extra:
-            quarantine.append(Quarantined(grid.row_numbers[k], None, f"{len(row)} fields, header has {width}", row))
-        elif len(row) < width and not grid.portal_layout:
-            quarantine.append(Quarantined(grid.row_numbers[k], None, f"{len(row)} fields, header has {width}", row))
+        if extra or (len(row) < width and not grid.portal_layout):
+            quarantine.append(
+                Quarantined(grid.row_numbers[k], None, f"{len(row)} fields, header has {width}", row)
+            )
         else:
             keep_idx.append(k)
     rows = [list(grid.rows[k][:width]) + [None] * (width - len(grid.rows[k])) for k in keep_idx]
     rownums = np.array([grid.row_numbers[k] for k in keep_idx], dtype=np.int64)
-    raw = pd.DataFrame(rows, columns=list(range(width)), dtype=object) if rows else pd.DataFrame(columns=list(range(width)))
+    raw = (
+        pd.DataFrame(rows, columns=list(range(width)), dtype=object)
+        if rows
+        else pd.DataFrame(columns=list(range(width)))
+    )
     bad = np.zeros(len(raw), dtype=bool)
     reasons: dict[int, tuple[str, str]] = {}
 
@@ -257,7 +266,9 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     synthetic = False
     for c in cols:
         idx = c.index
-        columns_map[c.header or f"열{idx + 1}"] = c.name if c.kind in ("dimension", "measure") else f"({c.kind})"
+        columns_map[c.header or f"열{idx + 1}"] = (
+            c.name if c.kind in ("dimension", "measure") else f"({c.kind})"
+        )
         if c.kind == "synthetic":
             synthetic = True
             continue
@@ -314,7 +325,9 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         if c.kind == "measure":
             groups[()].append((c, c.name))
         elif c.kind == "pivot":
-            groups[tuple(sorted(c.assign.items()))].append((c, c.name or _measure_from_title(grid.title, title_unit)))
+            groups[tuple(sorted(c.assign.items()))].append(
+                (c, c.name or _measure_from_title(grid.title, title_unit))
+            )
     if not groups:
         raise InputFileError(f"{where}: no numeric measure columns found (header: {', '.join(grid.header)})")
 
@@ -342,14 +355,20 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
             info = measures.get(mname)
             if info is None:
                 additive = known.additive if known else not _PERSON_NAME.search(mname)
-                info = MeasureInfo(mname, base_unit, additive, [], c.head.selective if c.head else False, True, scale)
+                info = MeasureInfo(
+                    mname, base_unit, additive, [], c.head.selective if c.head else False, True, scale
+                )
                 measures[mname] = info
             if c.header not in info.source_names:
                 info.source_names.append(c.header)
             info.integer = info.integer and pc.integer and scale >= 1
 
     frames = []
-    dim_frame = pd.DataFrame({k: v.to_numpy() for k, v in dims.items()}) if dims else pd.DataFrame(index=range(len(raw)))
+    dim_frame = (
+        pd.DataFrame({k: v.to_numpy() for k, v in dims.items()})
+        if dims
+        else pd.DataFrame(index=range(len(raw)))
+    )
     for assign, group in groups.items():
         part = dim_frame.copy()
         for d, v in assign:
@@ -380,7 +399,14 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
             first = firsts.loc[key] if firsts is not None else "?"
             first_row = int(first.iloc[0]) if isinstance(first, pd.Series) else int(first)
             src = next((rows[k] for k in range(len(rownums)) if rownums[k] == r["_row"]), [])
-            quarantine.append(Quarantined(int(r["_row"]), None, f"duplicate key of row {first_row} ({', '.join(map(str, key))})", src))
+            quarantine.append(
+                Quarantined(
+                    int(r["_row"]),
+                    None,
+                    f"duplicate key of row {first_row} ({', '.join(map(str, key))})",
+                    src,
+                )
+            )
         frame = frame[~np.asarray(dup)]
     if dim_names:
         frame["_total"] = np.logical_or.reduce([frame[d].astype(str).to_numpy() == TOTAL for d in dim_names])
@@ -398,9 +424,17 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     title = family or family_title(grid.title or grid.path.stem)
     quarantine.sort(key=lambda q: q.row)
     return NormalizedTable(
-        title=title, dims=dim_names, measures=list(measures.values()), frame=frame.reset_index(drop=True),
-        quarantine=quarantine, source_rows=len(grid.rows), periods=periods, columns=columns_map, notes=notes,
-        synthetic=synthetic, blank_as_zero=blank_as_zero,
+        title=title,
+        dims=dim_names,
+        measures=list(measures.values()),
+        frame=frame.reset_index(drop=True),
+        quarantine=quarantine,
+        source_rows=len(grid.rows),
+        periods=periods,
+        columns=columns_map,
+        notes=notes,
+        synthetic=synthetic,
+        blank_as_zero=blank_as_zero,
     )
 
 

@@ -96,7 +96,9 @@ class FactStore:
     def open(cls, store_dir: Path, read_only: bool = False) -> FactStore:
         path = store_path(store_dir)
         if read_only and not path.exists():
-            raise StoreError(f"{path}: no facts store here; run `hira-chat data ingest FILE... --store {store_dir}` first")
+            raise StoreError(
+                f"{path}: no facts store here; run `hira-chat data ingest FILE... --store {store_dir}` first"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -193,14 +195,27 @@ class FactStore:
                 phys = physical_name(table_id)
                 cols = [f"{_q(d)} {'BIGINT' if d == YEAR else 'VARCHAR'}" for d in nt.dims]
                 cols += [f"{_q(m.name)} DOUBLE" for m in nt.measures]
-                cols += ["_source VARCHAR NOT NULL", "_row BIGINT NOT NULL", "_total BOOLEAN NOT NULL",
-                         "_approx VARCHAR", "_synthetic BOOLEAN NOT NULL"]
+                cols += [
+                    "_source VARCHAR NOT NULL",
+                    "_row BIGINT NOT NULL",
+                    "_total BOOLEAN NOT NULL",
+                    "_approx VARCHAR",
+                    "_synthetic BOOLEAN NOT NULL",
+                ]
                 self.con.execute(f"CREATE TABLE {_q(phys)} ({', '.join(cols)})")
                 measures = [m.as_dict() for m in nt.measures]
                 self.con.execute(
                     "INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [table_id, phys, family, json.dumps(nt.dims, ensure_ascii=False),
-                     json.dumps(measures, ensure_ascii=False), nt.synthetic, _now(), _now()],
+                    [
+                        table_id,
+                        phys,
+                        family,
+                        json.dumps(nt.dims, ensure_ascii=False),
+                        json.dumps(measures, ensure_ascii=False),
+                        nt.synthetic,
+                        _now(),
+                        _now(),
+                    ],
                 )
             else:
                 table_id, phys = existing.table_id, existing.physical
@@ -221,12 +236,15 @@ class FactStore:
                 )
             # a new release of the same table and period replaces the old one
             superseded = [
-                s.source_id for s in self.sources(table_id)
+                s.source_id
+                for s in self.sources(table_id)
                 if s.source_id != meta["source_id"] and set(s.periods) & set(nt.periods)
             ]
             for sid in superseded:
                 self.con.execute(f"DELETE FROM {_q(phys)} WHERE _source = ?", [sid])
-                self.con.execute("UPDATE sources SET superseded_by = ? WHERE source_id = ?", [meta["source_id"], sid])
+                self.con.execute(
+                    "UPDATE sources SET superseded_by = ? WHERE source_id = ?", [meta["source_id"], sid]
+                )
             df = nt.frame.copy()
             df["_source"] = meta["source_id"]
             df["_synthetic"] = nt.synthetic
@@ -241,10 +259,26 @@ class FactStore:
             approx = int(df["_approx"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(df) else 0
             self.con.execute(
                 "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [meta["source_id"], meta["sha256"], meta["file_name"], meta.get("sheet"), meta.get("encoding"),
-                 table_id, meta.get("title"), json.dumps(nt.periods), json.dumps([m.name for m in nt.measures], ensure_ascii=False),
-                 json.dumps(nt.columns, ensure_ascii=False), nt.source_rows, nt.stored_source_rows, len(df),
-                 len({q.row for q in nt.quarantine}), approx, json.dumps(nt.notes, ensure_ascii=False), nt.synthetic,
-                 meta.get("raw_copy"), _now()],
+                [
+                    meta["source_id"],
+                    meta["sha256"],
+                    meta["file_name"],
+                    meta.get("sheet"),
+                    meta.get("encoding"),
+                    table_id,
+                    meta.get("title"),
+                    json.dumps(nt.periods),
+                    json.dumps([m.name for m in nt.measures], ensure_ascii=False),
+                    json.dumps(nt.columns, ensure_ascii=False),
+                    nt.source_rows,
+                    nt.stored_source_rows,
+                    len(df),
+                    len({q.row for q in nt.quarantine}),
+                    approx,
+                    json.dumps(nt.notes, ensure_ascii=False),
+                    nt.synthetic,
+                    meta.get("raw_copy"),
+                    _now(),
+                ],
             )
         return table_id, superseded

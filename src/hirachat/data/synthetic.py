@@ -14,11 +14,69 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SIDO = ["서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주"]
-DEPTS = ["일반의", "내과", "신경과", "정신건강의학과", "외과", "정형외과", "신경외과", "산부인과", "소아청소년과", "안과",
-         "이비인후과", "피부과", "비뇨의학과", "영상의학과", "재활의학과", "가정의학과", "응급의학과", "치과", "한방", "약국"]
-CODES = ["A09", "B02", "E11", "F32", "G47", "I10", "I20", "I63", "J00", "J06", "J20", "J45", "K21", "K29", "M17",
-         "M51", "M54", "N18", "N39", "R51"]
+SIDO = [
+    "서울",
+    "부산",
+    "대구",
+    "인천",
+    "광주",
+    "대전",
+    "울산",
+    "세종",
+    "경기",
+    "강원",
+    "충북",
+    "충남",
+    "전북",
+    "전남",
+    "경북",
+    "경남",
+    "제주",
+]
+DEPTS = [
+    "일반의",
+    "내과",
+    "신경과",
+    "정신건강의학과",
+    "외과",
+    "정형외과",
+    "신경외과",
+    "산부인과",
+    "소아청소년과",
+    "안과",
+    "이비인후과",
+    "피부과",
+    "비뇨의학과",
+    "영상의학과",
+    "재활의학과",
+    "가정의학과",
+    "응급의학과",
+    "치과",
+    "한방",
+    "약국",
+]
+CODES = [
+    "A09",
+    "B02",
+    "E11",
+    "F32",
+    "G47",
+    "I10",
+    "I20",
+    "I63",
+    "J00",
+    "J06",
+    "J20",
+    "J45",
+    "K21",
+    "K29",
+    "M17",
+    "M51",
+    "M54",
+    "N18",
+    "N39",
+    "R51",
+]
 MARK = "합성데이터"
 
 
@@ -35,8 +93,16 @@ def cost_by_sido(year: int, seed: int, with_days: bool) -> pd.DataFrame:
     patients = rng.integers(500, 900_000, n)
     claims = patients * rng.integers(2, 6, n)
     total, insurer = _money(rng, n, 3e10)
-    df = pd.DataFrame({MARK: "Y", "진료년도": year, "시도": grid["시도"], "진료과목": grid["진료과목"],
-                       "환자수": patients, "명세서 청구건수": claims})
+    df = pd.DataFrame(
+        {
+            MARK: "Y",
+            "진료년도": year,
+            "시도": grid["시도"],
+            "진료과목": grid["진료과목"],
+            "환자수": patients,
+            "명세서 청구건수": claims,
+        }
+    )
     if with_days:
         df["입내원일수"] = claims + rng.integers(0, 50_000, n)
     df["요양급여비용총액"] = total
@@ -46,15 +112,26 @@ def cost_by_sido(year: int, seed: int, with_days: bool) -> pd.DataFrame:
 
 def kcd_by_sex_inout(year: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 31 * year)
-    grid = pd.MultiIndex.from_product([CODES, ["남", "여"], ["입원", "외래"]], names=["주상병코드", "성별", "입원외래구분"])
+    grid = pd.MultiIndex.from_product(
+        [CODES, ["남", "여"], ["입원", "외래"]], names=["주상병코드", "성별", "입원외래구분"]
+    )
     g = grid.to_frame(index=False)
     n = len(g)
     patients = rng.integers(10, 300_000, n)
     claims = patients * rng.integers(1, 5, n)
     total, insurer = _money(rng, n, 5e9)
-    return pd.DataFrame({MARK: "Y", "진료년도": year, **{c: g[c] for c in g.columns}, "환자수": patients,
-                         "명세서청구건수": claims, "입내원일수": claims + rng.integers(0, 9_000, n),
-                         "보험자부담금(선별포함)": insurer, "요양급여비용총액(선별포함)": total})
+    return pd.DataFrame(
+        {
+            MARK: "Y",
+            "진료년도": year,
+            **{c: g[c] for c in g.columns},
+            "환자수": patients,
+            "명세서청구건수": claims,
+            "입내원일수": claims + rng.integers(0, 9_000, n),
+            "보험자부담금(선별포함)": insurer,
+            "요양급여비용총액(선별포함)": total,
+        }
+    )
 
 
 def _with_trailing_spaces(df: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
@@ -77,9 +154,18 @@ def write_institutions_xlsx(path: Path, seed: int) -> Path:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
     ws.append([])
     ws.append(["시도", "시군구", "계", *kinds, MARK])
-    regions = [("서울특별시", "계"), ("부산광역시", "계"), ("세종특별자치시", "세종시"),
-               ("경기도 수원시 장안구", "수원장안구"), ("경기도 수원시 권선구", "수원권선구"), ("경기도 성남시 분당구", "성남분당구"),
-               ("강원도 춘천시", "춘천시"), ("강원도 원주시", "원주시"), ("전라북도 전주시 완산구", "전주완산구"), ("전라북도 군산시", "군산시")]
+    regions = [
+        ("서울특별시", "계"),
+        ("부산광역시", "계"),
+        ("세종특별자치시", "세종시"),
+        ("경기도 수원시 장안구", "수원장안구"),
+        ("경기도 수원시 권선구", "수원권선구"),
+        ("경기도 성남시 분당구", "성남분당구"),
+        ("강원도 춘천시", "춘천시"),
+        ("강원도 원주시", "원주시"),
+        ("전라북도 전주시 완산구", "전주완산구"),
+        ("전라북도 군산시", "군산시"),
+    ]
     for region, sgg in regions:
         counts = [int(v) if v > 0 else None for v in rng.integers(-3, 400, len(kinds))]
         total = sum(c or 0 for c in counts)
@@ -102,8 +188,11 @@ def write_samples(out: Path, seed: int = 0, rows: int | None = None) -> list[Pat
         _with_trailing_spaces(df, num).to_csv(p, index=False, encoding="cp949", lineterminator="\n")
         paths.append(p)
     df = kcd_by_sex_inout(2023, seed).astype({"요양급여비용총액(선별포함)": object, "입내원일수": object})
-    df.loc[3, "요양급여비용총액(선별포함)"] = f"{float(df.loc[3, '요양급여비용총액(선별포함)']):.2E}"  # Excel damage
-    df.loc[5, "입내원일수"] = ""  # an empty cell stays null
+    col = "요양급여비용총액(선별포함)"
+    df[col] = [f"{float(v):.2E}" if i == 3 else v for i, v in enumerate(df[col])]  # Excel damage
+    df["입내원일수"] = [
+        "" if i == 5 else v for i, v in enumerate(df["입내원일수"])
+    ]  # an empty cell stays null
     p = out / "SYNTHETIC_3단상병별_성별_입원외래별_통계_20231231.csv"
     df.to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     paths.append(p)
@@ -119,16 +208,28 @@ def write_large(path: Path, rows: int, seed: int = 0) -> Path:
     per_code = len(SIDO) * len(DEPTS)
     years = [2021, 2022, 2023]
     n_codes = max(1, -(-rows // (per_code * len(years))))
-    codes = [f"{chr(65 + i // 100 % 26)}{i % 100:02d}" if i < 2600 else f"{chr(65 + i // 1000 % 26)}{i % 1000:03d}"
-             for i in range(n_codes)]
-    idx = pd.MultiIndex.from_product([years, SIDO, DEPTS, codes], names=["진료년도", "시도", "진료과목", "주상병코드"])
+    codes = [
+        f"{chr(65 + i // 100 % 26)}{i % 100:02d}" if i < 2600 else f"{chr(65 + i // 1000 % 26)}{i % 1000:03d}"
+        for i in range(n_codes)
+    ]
+    idx = pd.MultiIndex.from_product(
+        [years, SIDO, DEPTS, codes], names=["진료년도", "시도", "진료과목", "주상병코드"]
+    )
     g = idx.to_frame(index=False).iloc[:rows]
     n = len(g)
     patients = rng.integers(1, 50_000, n)
     claims = patients * rng.integers(1, 4, n)
     total, insurer = _money(rng, n, 2e7)
-    df = pd.DataFrame({MARK: "Y", **{c: g[c].to_numpy() for c in g.columns}, "환자수": patients,
-                       "명세서청구건수": claims, "요양급여비용총액": total, "보험자부담금": insurer})
+    df = pd.DataFrame(
+        {
+            MARK: "Y",
+            **{c: g[c].to_numpy() for c in g.columns},
+            "환자수": patients,
+            "명세서청구건수": claims,
+            "요양급여비용총액": total,
+            "보험자부담금": insurer,
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, encoding="cp949", lineterminator="\n")
     return path

@@ -27,8 +27,14 @@ def augment(records: list[QARecord], factor: int, seed: int) -> list[QARecord]:
         base = recs[0]
         meta = base["metadata"]
         for q in questions(meta["qtype"], meta["slots"], rng, factor, avoid=have):
-            added.append({"instruction": q, "input": base["input"], "output": base["output"],
-                          "metadata": {**meta, "augmented": True}})
+            added.append(
+                {
+                    "instruction": q,
+                    "input": base["input"],
+                    "output": base["output"],
+                    "metadata": {**meta, "augmented": True},
+                }
+            )
     return added
 
 

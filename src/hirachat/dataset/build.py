@@ -34,9 +34,13 @@ class BuildResult:
         s = self.stats
         lines = [f"dataset written to {self.out}"]
         for name in SPLITS:
-            lines.append(f"  {name}.jsonl: {s['splits'][name]['pairs']:,} pairs, {s['splits'][name]['groups']:,} groups")
-        lines.append(f"  generated {s['generated']:,}; quarantined {s['quarantined']:,} "
-                     f"({', '.join(f'{k} {v}' for k, v in s['clean'].items()) or 'none'}); dropped by holdout {s['dropped_holdout']:,}")
+            lines.append(
+                f"  {name}.jsonl: {s['splits'][name]['pairs']:,} pairs, {s['splits'][name]['groups']:,} groups"
+            )
+        lines.append(
+            f"  generated {s['generated']:,}; quarantined {s['quarantined']:,} "
+            f"({', '.join(f'{k} {v}' for k, v in s['clean'].items()) or 'none'}); dropped by holdout {s['dropped_holdout']:,}"
+        )
         lines.append(f"  leakage across splits: {sum(s['leakage'].values())} (facts and groups)")
         lines.append(f"  stats: {self.out / 'stats.md'}")
         return "\n".join(lines)
@@ -46,22 +50,42 @@ def _lengths(recs: list[QARecord], key: str) -> dict[str, float]:
     vals = sorted(len(r[key]) for r in recs)  # type: ignore[literal-required]
     if not vals:
         return {}
-    return {"min": vals[0], "mean": round(statistics.fmean(vals), 1), "p95": vals[int(0.95 * (len(vals) - 1))], "max": vals[-1]}
+    return {
+        "min": vals[0],
+        "mean": round(statistics.fmean(vals), 1),
+        "p95": vals[int(0.95 * (len(vals) - 1))],
+        "max": vals[-1],
+    }
 
 
-def _stats(generated: int, splits: dict[str, list[QARecord]], cleaned: Any, dropped: int, seconds: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"generated": generated, "quarantined": len(cleaned.quarantined),
-                           "clean": dict(cleaned.counts), "dropped_holdout": dropped, "seconds": round(seconds, 2)}
+def _stats(
+    generated: int, splits: dict[str, list[QARecord]], cleaned: Any, dropped: int, seconds: float
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "generated": generated,
+        "quarantined": len(cleaned.quarantined),
+        "clean": dict(cleaned.counts),
+        "dropped_holdout": dropped,
+        "seconds": round(seconds, 2),
+    }
     out["splits"] = {
-        s: {"pairs": len(rs), "groups": len({r["metadata"]["group_id"] for r in rs}),
+        s: {
+            "pairs": len(rs),
+            "groups": len({r["metadata"]["group_id"] for r in rs}),
             "by_type": dict(Counter(r["metadata"]["qtype"] for r in rs).most_common()),
             "by_table": dict(Counter(r["metadata"]["table_id"] for r in rs).most_common()),
-            "augmented": sum(1 for r in rs if r["metadata"].get("augmented"))}
+            "augmented": sum(1 for r in rs if r["metadata"].get("augmented")),
+        }
         for s, rs in splits.items()
     }
     everything = [r for rs in splits.values() for r in rs]
-    out["lengths"] = {"instruction": _lengths(everything, "instruction"), "output": _lengths(everything, "output")}
-    out["quarantine_reasons"] = dict(Counter(q["reason"].split(" '")[0] for q in cleaned.quarantined).most_common(20))
+    out["lengths"] = {
+        "instruction": _lengths(everything, "instruction"),
+        "output": _lengths(everything, "output"),
+    }
+    out["quarantine_reasons"] = dict(
+        Counter(q["reason"].split(" '")[0] for q in cleaned.quarantined).most_common(20)
+    )
     out["leakage"] = leakage(splits)
     return out
 
@@ -69,14 +93,37 @@ def _stats(generated: int, splits: dict[str, list[QARecord]], cleaned: Any, drop
 def _markdown(st: dict[str, Any]) -> str:
     types = sorted({t for s in st["splits"].values() for t in s["by_type"]})
     tables = sorted({t for s in st["splits"].values() for t in s["by_table"]})
-    md = ["# QA dataset statistics", "", f"Generated {st['generated']:,} pairs in {st['seconds']} s; "
-          f"quarantined {st['quarantined']:,}; dropped by holdout {st['dropped_holdout']:,}.", "",
-          "## Pairs by question type", "", "| type | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
-    md += [f"| {t} | " + " | ".join(str(st["splits"][s]["by_type"].get(t, 0)) for s in SPLITS) + " |" for t in types]
-    md += ["", "## Pairs by table", "", "| table | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
-    md += [f"| {t} | " + " | ".join(str(st["splits"][s]["by_table"].get(t, 0)) for s in SPLITS) + " |" for t in tables]
+    md = [
+        "# QA dataset statistics",
+        "",
+        f"Generated {st['generated']:,} pairs in {st['seconds']} s; "
+        f"quarantined {st['quarantined']:,}; dropped by holdout {st['dropped_holdout']:,}.",
+        "",
+        "## Pairs by question type",
+        "",
+        "| type | " + " | ".join(SPLITS) + " |",
+        "|---|" + "---|" * len(SPLITS),
+    ]
+    md += [
+        f"| {t} | " + " | ".join(str(st["splits"][s]["by_type"].get(t, 0)) for s in SPLITS) + " |"
+        for t in types
+    ]
+    md += [
+        "",
+        "## Pairs by table",
+        "",
+        "| table | " + " | ".join(SPLITS) + " |",
+        "|---|" + "---|" * len(SPLITS),
+    ]
+    md += [
+        f"| {t} | " + " | ".join(str(st["splits"][s]["by_table"].get(t, 0)) for s in SPLITS) + " |"
+        for t in tables
+    ]
     md += ["", "## Lengths (characters)", "", "| field | min | mean | p95 | max |", "|---|---|---|---|---|"]
-    md += [f"| {k} | {v.get('min')} | {v.get('mean')} | {v.get('p95')} | {v.get('max')} |" for k, v in st["lengths"].items()]
+    md += [
+        f"| {k} | {v.get('min')} | {v.get('mean')} | {v.get('p95')} | {v.get('max')} |"
+        for k, v in st["lengths"].items()
+    ]
     md += ["", "## Cleaning", ""] + [f"- {k}: {v}" for k, v in st["clean"].items()] or ["- nothing removed"]
     md += ["", "## Quarantine reasons", ""] + [f"- {k}: {v}" for k, v in st["quarantine_reasons"].items()]
     md += ["", "## Leakage check (must be all zero)", ""] + [f"- {k}: {v}" for k, v in st["leakage"].items()]
@@ -94,7 +141,9 @@ def build_dataset(store_dir: Path, out: Path, cfg: DataConfig) -> BuildResult:
     splits, dropped = assign(cleaned.kept, cfg.split)
     if b.augment:
         seen = {dedup_key(r) for rs in splits.values() for r in rs}
-        extra = clean([r for r in augment(splits["train"], b.augment, b.seed) if dedup_key(r) not in seen], cfg.clean)
+        extra = clean(
+            [r for r in augment(splits["train"], b.augment, b.seed) if dedup_key(r) not in seen], cfg.clean
+        )
         for r in extra.kept:
             r["metadata"]["split"] = "train"
         splits["train"] += extra.kept
@@ -106,10 +155,21 @@ def build_dataset(store_dir: Path, out: Path, cfg: DataConfig) -> BuildResult:
     (out / "manifest.json").unlink(missing_ok=True)
     for name in SPLITS:
         write_jsonl(out / f"{name}.jsonl", splits[name])
-    write_jsonl(out / "quarantine.jsonl", cleaned.quarantined + [{"reason": "mixes held-out and other years", "kind": "holdout", "record": r} for r in dropped])
+    write_jsonl(
+        out / "quarantine.jsonl",
+        cleaned.quarantined
+        + [{"reason": "mixes held-out and other years", "kind": "holdout", "record": r} for r in dropped],
+    )
     st = _stats(len(records), splits, cleaned, len(dropped), time.perf_counter() - t0)
     write_json(out / "stats.json", st)
     write_text(out / "stats.md", _markdown(st))
-    write_json(out / "manifest.json", {"store": str(store_dir), "config": cfg.model_dump(mode="json"),
-                                       "files": [f"{s}.jsonl" for s in SPLITS], "pairs": {s: len(splits[s]) for s in SPLITS}})
+    write_json(
+        out / "manifest.json",
+        {
+            "store": str(store_dir),
+            "config": cfg.model_dump(mode="json"),
+            "files": [f"{s}.jsonl" for s in SPLITS],
+            "pairs": {s: len(splits[s]) for s in SPLITS},
+        },
+    )
     return BuildResult(out, st)

@@ -46,7 +46,7 @@ def mask_pii(s: str) -> tuple[str, list[str]]:
 def _recompute(op: str, vals: list[float]) -> list[float]:
     """What a derived figure may equal, given its inputs (ratios as a fraction or a percent)."""
     if op == "sum":
-        return [sum(vals)]
+        return [float(sum(vals, 0.0))]
     if op == "count":
         return [float(len(vals))]
     if op == "diff":
@@ -55,8 +55,9 @@ def _recompute(op: str, vals: list[float]) -> list[float]:
         return [vals[0] / vals[1], vals[0] / vals[1] * 100]
     if op == "pct_change" and vals[0]:
         return [(vals[1] - vals[0]) / vals[0] * 100]
-    if op == "share" and sum(vals[1:]):
-        return [vals[0] / sum(vals[1:]) * 100]
+    rest = float(sum(vals[1:], 0.0))
+    if op == "share" and rest:
+        return [vals[0] / rest * 100]
     return []
 
 
@@ -137,13 +138,14 @@ def clean(records: list[QARecord], cfg: CleanConfig) -> CleanResult:
         quarantined.append({"reason": reason, "kind": kind, "record": rec})
 
     for rec in records:
-        rec = {**rec, "instruction": normalize_text(rec["instruction"]), "input": normalize_text(rec["input"]),
-               "output": normalize_text(rec["output"])}  # type: ignore[assignment]
-        masked = []
-        for key in ("instruction", "input", "output"):
-            text, found = mask_pii(rec[key])  # type: ignore[literal-required]
-            rec[key] = text  # type: ignore[literal-required]
-            masked += found
+        texts = {k: mask_pii(normalize_text(rec[k])) for k in ("instruction", "input", "output")}
+        rec = {
+            "instruction": texts["instruction"][0],
+            "input": texts["input"][0],
+            "output": texts["output"][0],
+            "metadata": rec["metadata"],
+        }
+        masked = [name for _, found in texts.values() for name in found]
         if masked:
             counts["pii_masked"] += 1
             rec["metadata"] = {**rec["metadata"], "pii_masked": sorted(set(masked))}

@@ -73,7 +73,10 @@ class TableView:
 
 def load_view(store: FactStore, info: TableInfo) -> TableView:
     df = store.frame(info.table_id)
-    src = {s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources(info.table_id)}
+    src = {
+        s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet}
+        for s in store.sources(info.table_id)
+    }
     cats = [d for d in info.dims if d not in PERIOD_DIMS]
     detail = df[~df["_total"]]
     card = {d: detail[d].nunique() for d in cats}
@@ -92,9 +95,12 @@ class Generator:
         self.k = top_k
         self.dims = view.info.dims
         df = view.df
-        self.approx = {m: df["_approx"].fillna("").str.contains(m, regex=False).to_numpy() for m in view.info.measure_names}
+        self.approx = {
+            m: df["_approx"].fillna("").str.contains(m, regex=False).to_numpy()
+            for m in view.info.measure_names
+        }
         self.detail = df[~df["_total"].to_numpy(dtype=bool)]
-        self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, np.ndarray]]] = {}
+        self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, Any]]] = {}
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
@@ -102,14 +108,20 @@ class Generator:
         m = self.v.info.measure(measure)
         return {
             "fact_id": fact_id(self.v.info.table_id, dims, measure),
-            "table_id": self.v.info.table_id, "dims": dims, "measure": measure,
-            "value": float(row[measure]), "unit": m["unit"],
+            "table_id": self.v.info.table_id,
+            "dims": dims,
+            "measure": measure,
+            "value": float(row[measure]),
+            "unit": m["unit"],
             "source": {**self.v.sources.get(row["_source"], {}), "row": int(row["_row"])},
         }
 
     def usable(self, df: pd.DataFrame, measure: str) -> pd.DataFrame:
         """Rows whose value can be an exact answer: present and not in scientific notation."""
-        ok = df[measure].notna().to_numpy() & ~df["_approx"].fillna("").str.contains(measure, regex=False).to_numpy()
+        ok = (
+            df[measure].notna().to_numpy()
+            & ~df["_approx"].fillna("").str.contains(measure, regex=False).to_numpy()
+        )
         return df[ok]
 
     def exact(self, row: pd.Series, measure: str) -> bool:
@@ -119,7 +131,7 @@ class Generator:
         return format_value(x, self.v.info.measure(measure)["unit"])
 
     def cite(self, facts: list[Fact]) -> str:
-        years = sorted({f["dims"].get(YEAR) for f in facts if f["dims"].get(YEAR) is not None})
+        years = sorted({int(f["dims"][YEAR]) for f in facts if f["dims"].get(YEAR) is not None})
         files = sorted({f["source"].get("file", "") for f in facts})
         period = ", ".join(f"{y}년" for y in years)
         return f"출처: 건강보험심사평가원 「{self.v.title}」{' ' + period if period else ''} ({', '.join(files)})"
@@ -127,7 +139,9 @@ class Generator:
     def notes(self, measures: list[str], summed_dim: str | None = None) -> str:
         out = []
         if summed_dim and any(not self.v.info.measure(m)["additive"] for m in measures):
-            out.append(f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, 합계는 실제 환자 수보다 많을 수 있습니다.")
+            out.append(
+                f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, 합계는 실제 환자 수보다 많을 수 있습니다."
+            )
         if any(self.v.info.measure(m)["selective"] for m in measures):
             out.append("※ 금액은 선별급여를 포함합니다.")
         if self.v.info.synthetic:
@@ -144,8 +158,16 @@ class Generator:
     def part(self, row: pd.Series) -> str | None:
         return " ".join(str(row[c]) for c in self.v.partition) or None
 
-    def group(self, qtype: str, query: dict[str, Any], slots: dict[str, Any], answer: str, facts: list[Fact],
-              derived: list[dict[str, Any]] | None = None, partition: str | None = None) -> Group:
+    def group(
+        self,
+        qtype: str,
+        query: dict[str, Any],
+        slots: dict[str, Any],
+        answer: str,
+        facts: list[Fact],
+        derived: list[dict[str, Any]] | None = None,
+        partition: str | None = None,
+    ) -> Group:
         query = {"table": self.v.info.table_id, **query}
         return Group(qtype, self.v.info.table_id, query, slots, answer, facts, derived or [], {}, partition)
 
@@ -164,19 +186,31 @@ class Generator:
             f = self.fact(r, m)
             ent = T.entity(f["dims"])
             body = f"{ent}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {self.val(f['value'], m)}입니다."
-            yield self.group("lookup", {"op": "lookup", "measure": m, "filters": f["dims"]},
-                             {"ent": ent, "m": m}, self.finish(body, [f], [m]), [f], partition=self.part(r))
+            yield self.group(
+                "lookup",
+                {"op": "lookup", "measure": m, "filters": f["dims"]},
+                {"ent": ent, "m": m},
+                self.finish(body, [f], [m]),
+                [f],
+                partition=self.part(r),
+            )
 
-    def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, np.ndarray]]:
+    def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, Any]]:
         """Detail rows grouped by every dimension but ``dim`` (computed once per dimension)."""
         if dim not in self._groups_by:
             keys = [d for d in self.dims if d != dim]
-            idx = self.detail.groupby(keys, sort=False).indices if keys else {(): np.arange(len(self.detail))}
+            idx: dict[Any, Any] = (
+                dict(self.detail.groupby(keys, sort=False).indices)
+                if keys
+                else {(): np.arange(len(self.detail))}
+            )
             big = [k for k, v in idx.items() if len(v) >= 2]
             self._groups_by[dim] = (keys, big, idx)
         return self._groups_by[dim]
 
-    def _aggregates(self, n: int, min_size: int = 2) -> Iterator[tuple[str, str, dict[str, Any], pd.DataFrame, pd.Series]]:
+    def _aggregates(
+        self, n: int, min_size: int = 2
+    ) -> Iterator[tuple[str, str, dict[str, Any], pd.DataFrame, pd.Series]]:
         """Random (measure, dimension, context, members) with at least ``min_size`` exact members."""
         if not self.v.free_dims:
             return
@@ -206,7 +240,7 @@ class Generator:
         if not self.v.df["_total"].any():
             return None
         df = self.v.df
-        mask = (df[d] == "계").to_numpy()
+        mask = (df[d] == "계").to_numpy().copy()
         for k, v in ctx.items():
             mask &= (df[k] == v).to_numpy()
         hit = df[mask]
@@ -220,12 +254,20 @@ class Generator:
             if published is not None and published != total:
                 continue  # the table's 계 disagrees with its parts: no single right answer to teach
             c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
-            body = (f"{c}의 {T.dim_label(d)} {len(facts):,}개 {ml} 합계는 {self.val(total, m)}입니다.")
-            derived = [{"op": "sum", "of": [f["fact_id"] for f in facts], "value": total},
-                       {"op": "count", "of": [f["fact_id"] for f in facts], "value": len(facts)}]
-            yield self.group("sum", {"op": "sum", "measure": m, "filters": ctx, "over": d},
-                             {"ctx": c, "m": m, "dim": T.dim_label(d)}, self.finish(body, facts, [m], d),
-                             facts, derived, self.part(first))
+            body = f"{c}의 {T.dim_label(d)} {len(facts):,}개 {ml} 합계는 {self.val(total, m)}입니다."
+            derived = [
+                {"op": "sum", "of": [f["fact_id"] for f in facts], "value": total},
+                {"op": "count", "of": [f["fact_id"] for f in facts], "value": len(facts)},
+            ]
+            yield self.group(
+                "sum",
+                {"op": "sum", "measure": m, "filters": ctx, "over": d},
+                {"ctx": c, "m": m, "dim": T.dim_label(d)},
+                self.finish(body, facts, [m], d),
+                facts,
+                derived,
+                self.part(first),
+            )
 
     def ranking(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n, min_size=3):
@@ -235,18 +277,28 @@ class Generator:
             if k < len(ordered) and ordered[k - 1]["value"] == ordered[k]["value"]:
                 continue  # a tie at the cut: the top-k is not well defined
             c = self._ctx(ctx)
-            items = ", ".join(f"{i + 1}위 {T.value_phrase(d, f['dims'][d])} {self.val(f['value'], m)}"
-                              for i, f in enumerate(ordered[:k]))
+            items = ", ".join(
+                f"{i + 1}위 {T.value_phrase(d, f['dims'][d])} {self.val(f['value'], m)}"
+                for i, f in enumerate(ordered[:k])
+            )
             body = f"{c}의 {T.by(T.dim_label(d))} {T.measure_label(m, self.rng)} 상위 {k}개는 {items}입니다."
             ids = [f["fact_id"] for f in facts]
             derived = [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
-            yield self.group("ranking", {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k},
-                             {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k}, self.finish(body, facts, [m]),
-                             facts, derived, self.part(first))
+            yield self.group(
+                "ranking",
+                {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k},
+                {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k},
+                self.finish(body, facts, [m]),
+                facts,
+                derived,
+                self.part(first),
+            )
 
     def comparison(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
-            a, b = (self.fact(r, m) for _, r in g.sample(n=2, random_state=self.rng.randrange(2**31)).iterrows())
+            a, b = (
+                self.fact(r, m) for _, r in g.sample(n=2, random_state=self.rng.randrange(2**31)).iterrows()
+            )
             if a["value"] == b["value"] or min(a["value"], b["value"]) <= 0:
                 continue
             hi, lo = (a, b) if a["value"] > b["value"] else (b, a)
@@ -254,21 +306,36 @@ class Generator:
             hn, ln = T.value_phrase(d, hi["dims"][d]), T.value_phrase(d, lo["dims"][d])
             diff, ratio = hi["value"] - lo["value"], hi["value"] / lo["value"]
             c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
-            body = (f"{c}의 {T.josa(ml, '은/는')} {an} {self.val(a['value'], m)}, {T.ro(bn + ' ' + self.val(b['value'], m))} "
-                    f"{T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배).")
-            derived = [{"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff},
-                       {"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio}]
-            yield self.group("comparison", {"op": "compare", "measure": m, "filters": ctx, "over": d,
-                                            "values": [a["dims"][d], b["dims"][d]]},
-                             {"ctx": c, "m": m, "a": an, "b": bn}, self.finish(body, [a, b], [m]),
-                             [a, b], derived, self.part(first))
+            body = (
+                f"{c}의 {T.josa(ml, '은/는')} {an} {self.val(a['value'], m)}, {T.ro(bn + ' ' + self.val(b['value'], m))} "
+                f"{T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배)."
+            )
+            derived = [
+                {"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff},
+                {"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio},
+            ]
+            yield self.group(
+                "comparison",
+                {
+                    "op": "compare",
+                    "measure": m,
+                    "filters": ctx,
+                    "over": d,
+                    "values": [a["dims"][d], b["dims"][d]],
+                },
+                {"ctx": c, "m": m, "a": an, "b": bn},
+                self.finish(body, [a, b], [m]),
+                [a, b],
+                derived,
+                self.part(first),
+            )
 
     def change(self, n: int) -> Iterator[Group]:
         if len(self.v.years) < 2:
             return
         keys = [d for d in self.dims if d != YEAR]
         df = self.v.df
-        index = {tuple(r): i for i, r in enumerate(df[keys + [YEAR]].itertuples(index=False, name=None))}
+        index = {tuple(r): i for i, r in enumerate(df[[*keys, YEAR]].itertuples(index=False, name=None))}
         for _, r in self.sample_rows(df, n * 3).iterrows():
             m = self.rng.choice(self.measures())
             others = [y for y in self.v.years if y < int(r[YEAR])]
@@ -279,7 +346,12 @@ class Generator:
             if j is None:
                 continue
             old = df.iloc[j]
-            if pd.isna(r[m]) or pd.isna(old[m]) or old[m] == 0 or m in str(r["_approx"] or "") + str(old["_approx"] or ""):
+            if (
+                pd.isna(r[m])
+                or pd.isna(old[m])
+                or old[m] == 0
+                or m in str(r["_approx"] or "") + str(old["_approx"] or "")
+            ):
                 continue
             fo, fn = self.fact(old, m), self.fact(r, m)
             diff = fn["value"] - fo["value"]
@@ -287,14 +359,28 @@ class Generator:
             ent = T.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
             ml = T.measure_label(m, self.rng)
             word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
-            body = (f"{ent}의 {T.josa(ml, '은/는')} {y1}년 {self.val(fo['value'], m)}에서 {T.ro(f'{int(r[YEAR])}년 ' + self.val(fn['value'], m))} "
-                    f"{format_signed(diff, self.v.info.measure(m)['unit'])}({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다.")
-            derived = [{"op": "diff", "of": [fn["fact_id"], fo["fact_id"]], "value": diff},
-                       {"op": "pct_change", "of": [fo["fact_id"], fn["fact_id"]], "value": pct * 100}]
-            yield self.group("change", {"op": "change", "measure": m, "filters": {k: fn["dims"][k] for k in keys},
-                                        "years": [y1, int(r[YEAR])]},
-                             {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])},
-                             self.finish(body, [fo, fn], [m]), [fo, fn], derived, self.part(r))
+            body = (
+                f"{ent}의 {T.josa(ml, '은/는')} {y1}년 {self.val(fo['value'], m)}에서 {T.ro(f'{int(r[YEAR])}년 ' + self.val(fn['value'], m))} "
+                f"{format_signed(diff, self.v.info.measure(m)['unit'])}({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다."
+            )
+            derived = [
+                {"op": "diff", "of": [fn["fact_id"], fo["fact_id"]], "value": diff},
+                {"op": "pct_change", "of": [fo["fact_id"], fn["fact_id"]], "value": pct * 100},
+            ]
+            yield self.group(
+                "change",
+                {
+                    "op": "change",
+                    "measure": m,
+                    "filters": {k: fn["dims"][k] for k in keys},
+                    "years": [y1, int(r[YEAR])],
+                },
+                {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])},
+                self.finish(body, [fo, fn], [m]),
+                [fo, fn],
+                derived,
+                self.part(r),
+            )
 
     def ratio(self, n: int) -> Iterator[Group]:
         has = set(self.measures())
@@ -305,13 +391,25 @@ class Generator:
                 tot, ins = self.fact(r, "요양급여비용총액"), self.fact(r, "보험자부담금")
                 rate = ins["value"] / tot["value"]
                 ent = T.entity(tot["dims"])
-                body = (f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 "
-                        f"(보험자부담금 {self.val(ins['value'], '보험자부담금')} ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')}).")
-                yield self.group("ratio", {"op": "ratio", "name": "보험자부담률", "filters": tot["dims"],
-                                           "num": "보험자부담금", "den": "요양급여비용총액"},
-                                 {"ent": ent, "kind": "보험자부담률"},
-                                 self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]), [ins, tot],
-                                 [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}], self.part(r))
+                body = (
+                    f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 "
+                    f"(보험자부담금 {self.val(ins['value'], '보험자부담금')} ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')})."
+                )
+                yield self.group(
+                    "ratio",
+                    {
+                        "op": "ratio",
+                        "name": "보험자부담률",
+                        "filters": tot["dims"],
+                        "num": "보험자부담금",
+                        "den": "요양급여비용총액",
+                    },
+                    {"ent": ent, "kind": "보험자부담률"},
+                    self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]),
+                    [ins, tot],
+                    [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}],
+                    self.part(r),
+                )
         for m, d, ctx, g, first in self._aggregates(n // 2 + 1):
             if not self.v.info.measure(m)["additive"]:
                 continue
@@ -321,14 +419,24 @@ class Generator:
                 continue
             a = self.rng.choice(facts)
             an, c = T.value_phrase(d, a["dims"][d]), self._ctx(ctx)
-            body = (f"{c}에서 {an}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {T.ro(self.val(a['value'], m))}, "
-                    f"{T.dim_label(d)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다.")
+            body = (
+                f"{c}에서 {an}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {T.ro(self.val(a['value'], m))}, "
+                f"{T.dim_label(d)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
+            )
             ids = [f["fact_id"] for f in facts]
-            derived = [{"op": "sum", "of": ids, "value": total},
-                       {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100}]
-            yield self.group("ratio", {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]},
-                             {"ctx": c, "m": m, "a": an, "dim": T.dim_label(d), "kind": "share"},
-                             self.finish(body, facts, [m]), facts, derived, self.part(first))
+            derived: list[dict[str, Any]] = [
+                {"op": "sum", "of": ids, "value": total},
+                {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100},
+            ]
+            yield self.group(
+                "ratio",
+                {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]},
+                {"ctx": c, "m": m, "a": an, "dim": T.dim_label(d), "kind": "share"},
+                self.finish(body, facts, [m]),
+                facts,
+                derived,
+                self.part(first),
+            )
 
     def derived(self, n: int) -> Iterator[Group]:
         has = set(self.measures())
@@ -352,17 +460,31 @@ class Generator:
             ent = T.entity(fa["dims"])
             if op == "diff":
                 value = fa["value"] - fb["value"]
-                body = (f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)} − "
-                        f"보험자부담금 {self.val(fb['value'], b_m)}).")
+                body = (
+                    f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)} − "
+                    f"보험자부담금 {self.val(fb['value'], b_m)})."
+                )
             else:
                 value = fa["value"] / fb["value"]
                 unit = "원" if a_m == "요양급여비용총액" else "일"
-                shown = format_value(round_half_up(value, 0), unit) if unit == "원" else f"{format_number(value)}{unit}"
-                body = (f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({T.measure_label(a_m, self.rng)} {self.val(fa['value'], a_m)} ÷ "
-                        f"환자수 {self.val(fb['value'], b_m)}).")
-            yield self.group("derived", {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]},
-                             {"ent": ent, "name": name}, self.finish(body, [fa, fb], [a_m, b_m]), [fa, fb],
-                             [{"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}], self.part(r))
+                shown = (
+                    format_value(round_half_up(value, 0), unit)
+                    if unit == "원"
+                    else f"{format_number(value)}{unit}"
+                )
+                body = (
+                    f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({T.measure_label(a_m, self.rng)} {self.val(fa['value'], a_m)} ÷ "
+                    f"환자수 {self.val(fb['value'], b_m)})."
+                )
+            yield self.group(
+                "derived",
+                {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]},
+                {"ent": ent, "name": name},
+                self.finish(body, [fa, fb], [a_m, b_m]),
+                [fa, fb],
+                [{"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}],
+                self.part(r),
+            )
 
     def unanswerable(self, n: int) -> Iterator[Group]:
         info, df = self.v.info, self.v.df
@@ -380,7 +502,11 @@ class Generator:
             available: dict[str, Any] = {"years": years, "measures": self.measures()}
             title = f"「{self.v.title}」"
             if kind == "year" and years:
-                asked = max(years) + self.rng.randint(1, 4) if self.rng.random() < 0.6 else min(years) - self.rng.randint(1, 6)
+                asked = (
+                    max(years) + self.rng.randint(1, 4)
+                    if self.rng.random() < 0.6
+                    else min(years) - self.rng.randint(1, 6)
+                )
                 dims[YEAR] = asked
                 why = f"{title}에는 {asked}년 자료가 없습니다. 이 표가 보유한 연도는 {year_text}입니다."
                 available["asked_year"] = asked
@@ -405,22 +531,34 @@ class Generator:
                 dims["시도"] = sido
                 why = f"{title}에는 시도별 구분이 없어 {sido} 지역의 값을 알 수 없습니다. 전국 값만 있습니다."
             else:
-                drift = [(mm, sorted({str(y) for y in years} - {q[:4] for q in p})) for mm, p in self.v.measure_periods.items()]
+                drift = [
+                    (mm, sorted({str(y) for y in years} - {q[:4] for q in p}))
+                    for mm, p in self.v.measure_periods.items()
+                ]
                 drift = [(mm, miss) for mm, miss in drift if miss]
                 if not drift:
                     continue
                 m, miss = self.rng.choice(drift)
                 dims[YEAR] = int(self.rng.choice(miss)[:4])
                 have = ", ".join(sorted({f"{p[:4]}년" for p in self.v.measure_periods[m]}))
-                why = f"{title}의 {dims[YEAR]}년 자료에는 {m} 항목이 없습니다. {m}는 {have} 자료에만 있습니다."
+                why = (
+                    f"{title}의 {dims[YEAR]}년 자료에는 {m} 항목이 없습니다. {m}는 {have} 자료에만 있습니다."
+                )
                 available["measure_years"] = self.v.measure_periods[m]
                 available["asked_year"] = dims[YEAR]
             ent = T.entity(dims)
             answer = f"죄송하지만 해당 질문에 답할 자료가 없습니다. {why}"
             if info.synthetic:
                 answer += "\n※ 합성(가상) 데이터로 만든 예시입니다."
-            g = self.group("unanswerable", {"op": "lookup", "measure": m, "filters": dims, "reason": kind},
-                           {"ent": ent, "m": m}, answer, [], [], None)
+            g = self.group(
+                "unanswerable",
+                {"op": "lookup", "measure": m, "filters": dims, "reason": kind},
+                {"ent": ent, "m": m},
+                answer,
+                [],
+                [],
+                None,
+            )
             g.available = available
             made += 1
             yield g
@@ -444,8 +582,16 @@ class Generator:
         return None
 
     def all(self, per_type: int) -> Iterator[Group]:
-        for gen in (self.lookup, self.summed, self.ranking, self.comparison, self.change, self.ratio,
-                    self.derived, self.unanswerable):
+        for gen in (
+            self.lookup,
+            self.summed,
+            self.ranking,
+            self.comparison,
+            self.change,
+            self.ratio,
+            self.derived,
+            self.unanswerable,
+        ):
             seen: set[str] = set()
             for g in gen(per_type):
                 gid = group_id(g.query)
@@ -459,11 +605,18 @@ class Generator:
 
 def definitions() -> Iterator[Group]:
     for term, text in TERMS.items():
-        yield Group("definition", "glossary", {"op": "define", "term": term}, {"t": term},
-                    f"{term}: {text}\n출처: 건강보험심사평가원 통계 용어 설명")
+        yield Group(
+            "definition",
+            "glossary",
+            {"op": "define", "term": term},
+            {"t": term},
+            f"{term}: {text}\n출처: 건강보험심사평가원 통계 용어 설명",
+        )
 
 
-def questions(g_qtype: str, slots: dict[str, Any], rng: random.Random, n: int, avoid: set[str] | None = None) -> list[str]:
+def questions(
+    g_qtype: str, slots: dict[str, Any], rng: random.Random, n: int, avoid: set[str] | None = None
+) -> list[str]:
     """Up to ``n`` distinct phrasings of a group's question (used by build and augment)."""
     s = dict(slots)
     if g_qtype in ("lookup", "unanswerable"):
@@ -504,9 +657,16 @@ def to_records(g: Group, view: TableView | None, rng: random.Random, n: int) -> 
         "category": view.category() if view else "용어",
         "source": f"건강보험심사평가원 「{view.title}」" if view else "건강보험심사평가원 통계 용어 설명",
         "year": years[0] if len(years) == 1 else (years or None),
-        "qtype": g.qtype, "table_id": g.table_id, "group_id": group_id(g.query), "query": g.query,
-        "slots": g.slots, "facts": g.facts, "derived": g.derived, "available": g.available,
-        "partition": g.partition, "synthetic": bool(view and view.info.synthetic),
+        "qtype": g.qtype,
+        "table_id": g.table_id,
+        "group_id": group_id(g.query),
+        "query": g.query,
+        "slots": g.slots,
+        "facts": g.facts,
+        "derived": g.derived,
+        "available": g.available,
+        "partition": g.partition,
+        "synthetic": bool(view and view.info.synthetic),
     }
     return [record(q, g.answer, dict(meta)) for q in questions(g.qtype, g.slots, rng, n)]
 
@@ -521,4 +681,3 @@ def generate(store: FactStore, per_type: int, phrasings: int, top_k: int, seed: 
     rng = random.Random(f"{seed}:glossary")
     for g in definitions():
         yield from to_records(g, None, rng, phrasings)
-

@@ -20,7 +20,17 @@ import hashlib
 import json
 from typing import Any, TypedDict
 
-QTYPES = ("lookup", "sum", "ranking", "comparison", "change", "ratio", "derived", "definition", "unanswerable")
+QTYPES = (
+    "lookup",
+    "sum",
+    "ranking",
+    "comparison",
+    "change",
+    "ratio",
+    "derived",
+    "definition",
+    "unanswerable",
+)
 
 
 class Fact(TypedDict):

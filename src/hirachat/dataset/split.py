@@ -86,11 +86,13 @@ def assign(records: list[QARecord], cfg: SplitConfig) -> tuple[dict[str, list[QA
 
 def leakage(splits: dict[str, list[QARecord]]) -> dict[str, Any]:
     """Facts and paraphrase groups found in more than one split (all zero when the split is sound)."""
-    facts = {s: {f["fact_id"] for r in rs for f in r["metadata"].get("facts", [])} for s, rs in splits.items()}
+    facts = {
+        s: {f["fact_id"] for r in rs for f in r["metadata"].get("facts", [])} for s, rs in splits.items()
+    }
     groups = {s: {r["metadata"]["group_id"] for r in rs} for s, rs in splits.items()}
     out: dict[str, Any] = {}
     for i, a in enumerate(SPLITS):
-        for b in SPLITS[i + 1:]:
+        for b in SPLITS[i + 1 :]:
             out[f"facts_{a}_{b}"] = len(facts.get(a, set()) & facts.get(b, set()))
             out[f"groups_{a}_{b}"] = len(groups.get(a, set()) & groups.get(b, set()))
     return out

@@ -12,8 +12,21 @@ from typing import Any
 
 from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_BY_NAME
 
-ORDER = ("진료년도", "분기", "시도", "시군구", "종별", "진료과목", "주상병코드", "상병명", "행위코드", "행위명",
-         "성별", "입원외래구분", "연령군")
+ORDER = (
+    "진료년도",
+    "분기",
+    "시도",
+    "시군구",
+    "종별",
+    "진료과목",
+    "주상병코드",
+    "상병명",
+    "행위코드",
+    "행위명",
+    "성별",
+    "입원외래구분",
+    "연령군",
+)
 SEX_WORD = {"남": ("남성", "남자"), "여": ("여성", "여자")}
 
 
@@ -84,8 +97,10 @@ def value_phrase(dim: str, value: Any, rng: random.Random | None = None) -> str:
 
 def entity(dims: dict[str, Any], rng: random.Random | None = None, skip: tuple[str, ...] = ()) -> str:
     """'2019년 서울 내과': dims in a natural order, totals (계) and skipped dims left out."""
-    keys = sorted((k for k in dims if k not in skip and str(dims[k]) != "계"),
-                  key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+    keys = sorted(
+        (k for k in dims if k not in skip and str(dims[k]) != "계"),
+        key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER),
+    )
     return " ".join(value_phrase(k, dims[k], rng) for k in keys)
 
 
@@ -140,11 +155,24 @@ SHARE = [
     "{ctx}의 {m} 가운데 {a} 비율을 알려줘",
 ]
 DERIVED = {
-    "본인부담금": ["{ent}의 본인부담금은 얼마인가요?", "{ent} 환자 본인부담금 알려줘", "{ent}에서 환자가 부담한 금액은 얼마야?"],
-    "1인당 진료비": ["{ent}의 1인당 진료비는 얼마인가요?", "{ent} 환자 1인당 진료비 알려줘", "{ent}의 환자 한 명당 진료비는?"],
+    "본인부담금": [
+        "{ent}의 본인부담금은 얼마인가요?",
+        "{ent} 환자 본인부담금 알려줘",
+        "{ent}에서 환자가 부담한 금액은 얼마야?",
+    ],
+    "1인당 진료비": [
+        "{ent}의 1인당 진료비는 얼마인가요?",
+        "{ent} 환자 1인당 진료비 알려줘",
+        "{ent}의 환자 한 명당 진료비는?",
+    ],
     "1인당 입내원일수": ["{ent}의 1인당 입내원일수는 며칠인가요?", "{ent} 환자 1인당 내원일수 알려줘"],
 }
-DEFINE = ["{t_topic} 무엇인가요?", "{t}의 뜻을 알려줘", "{t_topic} 무슨 의미야?", "HIRA 통계에서 {t_topic} 어떤 개념인가요?"]
+DEFINE = [
+    "{t_topic} 무엇인가요?",
+    "{t}의 뜻을 알려줘",
+    "{t_topic} 무슨 의미야?",
+    "HIRA 통계에서 {t_topic} 어떤 개념인가요?",
+]
 UNANSWERABLE = LOOKUP
 
 

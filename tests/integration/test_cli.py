@@ -1,0 +1,58 @@
+"""The real ``hira-chat`` command, run as a newcomer would, in an empty folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def hira(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hirachat.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_quickstart_from_an_empty_folder(tmp_path: Path) -> None:
+    r = hira(tmp_path, "quickstart", "--config", str(REPO / "config" / "config.yaml"))
+    assert r.returncode == 0, r.stderr
+    cleaned = tmp_path / "workspace" / "data" / "hira" / "cleaned"
+    for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.md", "manifest.json"):
+        assert (cleaned / name).is_file(), name
+    assert "leakage across splits: 0" in r.stdout and "[3/3]" in r.stdout
+    first = json.loads((cleaned / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["metadata"]["synthetic"] is True or first["metadata"]["table_id"] == "glossary"
+    again = hira(tmp_path, "data", "ingest", "workspace/data/samples")
+    assert again.returncode == 0 and "0 stored" in again.stdout and "unchanged" in again.stdout
+    tables = hira(tmp_path, "data", "tables")
+    assert "입내원일수(일)" in tables.stdout and "SYNTHETIC" in tables.stdout
+
+
+def test_ingest_real_file_and_bad_file_exit_codes(tmp_path: Path, real_dir: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02" * 10)
+    r = hira(
+        tmp_path, "data", "ingest", str(real_dir / "hira_kcd3_by_sex_inout_2023.csv"), str(bad), "--json"
+    )
+    assert r.returncode == 1
+    reports = json.loads(r.stdout)
+    assert reports[0]["status"] == "stored" and reports[0]["rows_stored"] == 6227
+    assert reports[1]["status"] == "error" and "bad.csv" in reports[1]["error"]
+
+
+def test_config_errors_are_clear(tmp_path: Path) -> None:
+    r = hira(tmp_path, "config", "training.lr=1")
+    assert r.returncode == 2 and "training.lr: unknown key" in r.stderr and "Traceback" not in r.stderr
+    r = hira(tmp_path, "data", "build", "--store", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "no facts store here" in r.stderr

@@ -1,0 +1,199 @@
+"""The QA dataset built from the real files: every type, exact numbers, no leakage, deterministic.
+
+Answers are checked against figures computed here from the raw CSV text with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hirachat.config import DataConfig
+from hirachat.dataset.augment import augment
+from hirachat.dataset.build import build_dataset
+from hirachat.dataset.clean import check_numbers, clean, mask_pii
+from hirachat.dataset.records import QTYPES
+
+DEPT = "hira_dept_by_sido_cost_hospital_level"
+
+
+def cfg(**build: Any) -> DataConfig:
+    c = DataConfig()
+    c.build.pairs_per_type = build.pop("pairs_per_type", 60)
+    for k, v in build.items():
+        setattr(c.build, k, v)
+    return c
+
+
+@pytest.fixture(scope="module")
+def built(real_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    out = tmp_path_factory.mktemp("ds")
+    build_dataset(real_store, out, cfg())
+    return {
+        s: [json.loads(x) for x in (out / f"{s}.jsonl").read_text(encoding="utf-8").splitlines()]
+        for s in ("train", "val", "test")
+    }
+
+
+@pytest.fixture(scope="module")
+def raw_dept(real_dir: Path) -> dict[tuple[int, str, str], dict[str, int]]:
+    """(year, 시도, 진료과목) → measures, straight from the CP949 files."""
+    out = {}
+    for p in sorted(real_dir.glob(f"{DEPT}_*.csv")):
+        rows = list(csv.reader(io.StringIO(p.read_bytes().decode("cp949"))))
+        for r in rows[1:]:
+            rec = dict(zip(rows[0], r, strict=True))
+            key = (int(rec["진료년도"]), rec["시도"], rec["진료과목"])
+            out[key] = {
+                "환자수": int(rec["환자수"]),
+                "명세서청구건수": int(rec["명세서 청구건수"]),
+                "요양급여비용총액": int(rec["요양급여비용총액"]),
+                "보험자부담금": int(rec["보험자부담금"]),
+            }
+            if "입내원일수" in rec:
+                out[key]["입내원일수"] = int(rec["입내원일수"])
+    return out
+
+
+def all_records(built: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [r for rs in built.values() for r in rs]
+
+
+def test_every_question_type_in_the_original_format(built: dict[str, list[dict[str, Any]]]) -> None:
+    recs = all_records(built)
+    assert {r["metadata"]["qtype"] for r in recs} == set(QTYPES)
+    for r in recs:
+        assert set(r) == {"instruction", "input", "output", "metadata"}
+        assert {"category", "source", "year", "qtype", "table_id", "query", "facts"} <= set(r["metadata"])
+    for split in ("train", "val", "test"):
+        assert {r["metadata"]["qtype"] for r in built[split]} >= {"lookup", "sum", "ranking", "unanswerable"}
+    with_facts = [r for r in recs if r["metadata"]["facts"]]
+    assert all(
+        f["source"]["file"] and f["source"]["sha256"] and f["source"]["row"] >= 2
+        for r in with_facts
+        for f in r["metadata"]["facts"]
+    )
+
+
+def test_no_fact_and_no_group_in_two_splits(built: dict[str, list[dict[str, Any]]]) -> None:
+    seen_fact: dict[str, str] = {}
+    seen_group: dict[str, str] = {}
+    for split, recs in built.items():
+        for r in recs:
+            assert seen_group.setdefault(r["metadata"]["group_id"], split) == split
+            for f in r["metadata"]["facts"]:
+                key = json.dumps([f["table_id"], f["dims"], f["measure"]], sort_keys=True, ensure_ascii=False)
+                assert seen_fact.setdefault(key, split) == split, key
+    assert len(built["train"]) > 4 * len(built["test"]) > 0
+
+
+def test_lookup_sum_ranking_change_match_the_raw_files(
+    built: dict[str, list[dict[str, Any]]], raw_dept: dict[tuple[int, str, str], dict[str, int]]
+) -> None:
+    recs = [r for r in all_records(built) if r["metadata"]["table_id"] == DEPT]
+    checked = defaultdict(int)
+    for r in recs:
+        q, out = r["metadata"]["query"], r["output"]
+        f = q.get("filters", {})
+        if q["op"] == "lookup" and r["metadata"]["qtype"] == "lookup":
+            v = raw_dept[(f["진료년도"], f["시도"], f["진료과목"])][q["measure"]]
+            assert f"{v:,}" in out
+        elif q["op"] == "sum" and q["over"] == "시도":
+            parts = [
+                m[q["measure"]]
+                for (y, _, d), m in raw_dept.items()
+                if y == f["진료년도"] and d == f["진료과목"]
+            ]
+            assert f"{sum(parts):,}" in out
+            if q["measure"] == "환자수":
+                assert "실제 환자 수보다 많을 수 있습니다" in out
+        elif q["op"] == "top_k" and q["over"] == "시도":
+            ranked = sorted(
+                (
+                    (m[q["measure"]], s)
+                    for (y, s, d), m in raw_dept.items()
+                    if y == f["진료년도"] and d == f["진료과목"]
+                ),
+                key=lambda t: (-t[0], t[1]),
+            )[: q["k"]]
+            positions = [out.index(f"{i + 1}위 {s} {v:,}") for i, (v, s) in enumerate(ranked)]
+            assert positions == sorted(positions)
+        elif q["op"] == "change":
+            y1, y2 = q["years"]
+            a = raw_dept[(y1, f["시도"], f["진료과목"])][q["measure"]]
+            b = raw_dept[(y2, f["시도"], f["진료과목"])][q["measure"]]
+            assert f"{b - a:+,}" in out and f"{(b - a) / a * 100:+.2f}%".replace("+-", "-") in out.replace(
+                "(+-", "(-"
+            )
+        else:
+            continue
+        checked[q["op"]] += 1
+        assert f"{DEPT.replace('_', ' ')}" in out and "출처: 건강보험심사평가원" in out
+    assert min(checked.values()) >= 5 and len(checked) == 4, checked
+
+
+def test_unanswerable_answers_hold_no_invented_number(built: dict[str, list[dict[str, Any]]]) -> None:
+    un = [r for r in all_records(built) if r["metadata"]["qtype"] == "unanswerable"]
+    reasons = {r["metadata"]["query"]["reason"] for r in un}
+    assert {"year", "measure", "entity", "drift"} <= reasons
+    for r in un:
+        assert "자료가 없습니다" in r["output"] or "없어" in r["output"]
+        assert check_numbers(r) is None
+    drift = next(r for r in un if r["metadata"]["query"]["reason"] == "drift")
+    assert "입내원일수" in drift["output"] and "2019년" in drift["output"]
+
+
+def test_numeric_check_catches_a_wrong_number_and_a_forged_derivation(
+    built: dict[str, list[dict[str, Any]]],
+) -> None:
+    lookup = next(r for r in built["train"] if r["metadata"]["qtype"] == "lookup")
+    value = int(lookup["metadata"]["facts"][0]["value"])
+    forged = {**lookup, "output": lookup["output"].replace(f"{value:,}", f"{value + 1:,}", 1)}
+    assert check_numbers(forged) and "not in its facts" in check_numbers(forged)  # type: ignore[operator]
+    summed = next(r for r in built["train"] if r["metadata"]["qtype"] == "sum")
+    meta = json.loads(json.dumps(summed["metadata"]))
+    meta["derived"][0]["value"] += 10
+    assert "does not follow" in (check_numbers({**summed, "metadata": meta}) or "")
+    result = clean([forged, lookup], DataConfig().clean)
+    assert len(result.kept) == 1 and result.quarantined[0]["kind"] == "numeric_inconsistent"
+
+
+def test_pii_is_masked_and_near_duplicates_removed(built: dict[str, list[dict[str, Any]]]) -> None:
+    text, found = mask_pii("문의 010-1234-5678, hong@example.com, 900101-1234567 / 2,209,852,216,590원")
+    assert found == ["resident_id", "phone", "email"] and "2,209,852,216,590원" in text
+    rec = built["train"][0]
+    spaced = {**rec, "instruction": rec["instruction"].replace(" ", "  ") + " "}
+    result = clean([rec, spaced], DataConfig().clean)
+    assert len(result.kept) == 1 and result.counts["exact_or_near_duplicate"] == 1
+
+
+def test_build_is_deterministic(real_store: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    build_dataset(real_store, a, cfg(pairs_per_type=15))
+    build_dataset(real_store, b, cfg(pairs_per_type=15))
+    for name in ("train.jsonl", "val.jsonl", "test.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert json.loads((a / "manifest.json").read_text())["pairs"]["train"] > 0
+
+
+def test_holdout_year_and_augmentation_keep_groups_whole(real_store: Path, tmp_path: Path) -> None:
+    c = cfg(pairs_per_type=20, augment=2)
+    c.split.holdout_years = [2019]
+    res = build_dataset(real_store, tmp_path, c)
+    test = [json.loads(x) for x in (tmp_path / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    train = [json.loads(x) for x in (tmp_path / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    for r in train:
+        assert all(f["dims"].get("진료년도") != 2019 for f in r["metadata"]["facts"])
+    assert any(f["dims"].get("진료년도") == 2019 for r in test for f in r["metadata"]["facts"])
+    assert res.stats["splits"]["train"]["augmented"] > 0 and sum(res.stats["leakage"].values()) == 0
+    groups = {r["metadata"]["group_id"] for r in train if r["metadata"]["qtype"] == "lookup"}
+    members = [r for r in train if r["metadata"]["group_id"] in groups]
+    extra = augment(members, 2, 1)
+    assert extra and all(e["output"] in {t["output"] for t in members} for e in extra)
+    assert not {e["instruction"] for e in extra} & {t["instruction"] for t in members}
