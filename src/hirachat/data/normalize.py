@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,9 +139,21 @@ class ParsedColumn:
     integer: bool  # every value an integer
 
 
+def map_unique(col: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
+    """Apply ``fn`` once per distinct non-null value (categories repeat millions of times)."""
+    values = col.dropna().unique()
+    return col.map({v: fn(v) for v in values})
+
+
 def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
     """Vectorised: '5 ' → 5, '1,234' → 1234, '1.79E+11' → approx, '' → null (or 0 in portal exports)."""
-    s = col.astype("string").str.strip().str.replace("\u2212", "-", regex=False)
+    stripped = col.str.strip() if col.dtype == object else col.astype("string").str.strip()
+    digits = stripped.str.isdigit().fillna(False).to_numpy(dtype=bool)
+    if digits.all():  # the common case: plain integers with trailing spaces
+        values = pd.to_numeric(stripped).to_numpy(dtype="float64")
+        n = len(values)
+        return ParsedColumn(values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), True)
+    s = stripped.astype("string").str.replace("\u2212", "-", regex=False)
     blank = s.isna() | (s == "") | s.isin(["-", "–", "—"])
     approx = s.str.match(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
     plain = s.str.match(_PLAIN.pattern).fillna(False).to_numpy(dtype=bool)

@@ -169,13 +169,15 @@ def read_csv(path: Path, encodings: list[str]) -> tuple[RawGrid, str]:
     if b"\x00" in data[:4096]:
         raise InputFileError(f"{path}: binary content (NUL bytes): not a CSV text file")
     text, enc = decode_bytes(data, path, encodings)
+    # normalise the whole text once (NFC, no-break spaces) rather than cell by cell
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     delim = _sniff_delimiter(text[:8192])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     lines: list[tuple[int, list[str | None]]] = []
     try:
         start = 1
         for row in reader:
-            lines.append((start, [_clean(c) for c in row]))
+            lines.append((start, [c if c and not c.isspace() else None for c in row]))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputFileError(f"{path}: line {reader.line_num}: malformed CSV ({exc})") from exc

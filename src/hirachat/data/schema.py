@@ -20,6 +20,7 @@ import pandas as pd
 from hirachat.data.normalize import (
     TOTAL,
     Header,
+    map_unique,
     norm_category,
     norm_code,
     norm_sex,
@@ -287,20 +288,21 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
             blank = series.isna().to_numpy(dtype=bool)
         flag(blank, c.header, f"blank {c.name}")
         if c.name == YEAR:
-            years = series.map(lambda v: parse_year(v) if v is not None else None)
+            years = map_unique(series, parse_year)
             flag(years.isna().to_numpy(dtype=bool) & ~blank, c.header, c.name + ": {v!r} is not a year")
             dims[c.name] = years
         elif c.name == "성별":
-            dims[c.name] = series.map(lambda v: norm_sex(v) if v is not None else None)
+            dims[c.name] = map_unique(series, norm_sex)
         elif c.name.endswith("코드"):
-            dims[c.name] = series.map(lambda v: norm_code(v) if v is not None else None)
+            dims[c.name] = map_unique(series, norm_code)
         else:
-            dims[c.name] = series.map(lambda v: norm_category(v) if v is not None else None)
+            dims[c.name] = map_unique(series, norm_category)
 
     if "시도" in dims:
-        split = dims["시도"].map(lambda v: split_region(v) if v is not None else (None, None))
-        dims["시도"] = split.map(lambda t: t[0])
-        rest = split.map(lambda t: t[1])
+        dims["시도"], rest = (
+            map_unique(dims["시도"], lambda v: split_region(v)[0]),
+            map_unique(dims["시도"], lambda v: split_region(v)[1]),
+        )
         if rest.notna().any():
             if "시군구" in dims:
                 dims["시군구"] = rest.where(rest.notna(), dims["시군구"])

@@ -95,12 +95,16 @@ class Generator:
         self.k = top_k
         self.dims = view.info.dims
         df = view.df
-        self.approx = {
-            m: df["_approx"].fillna("").str.contains(m, regex=False).to_numpy()
+        flagged = df["_approx"].notna().to_numpy()
+        self.approx = {  # per measure: written in scientific notation, never an exact answer
+            m: (flagged & df["_approx"].fillna("").str.contains(m, regex=False).to_numpy())
+            if flagged.any()
+            else flagged
             for m in view.info.measure_names
         }
         self.detail = df[~df["_total"].to_numpy(dtype=bool)]
         self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, Any]]] = {}
+        self._distinct: dict[str, set[str]] = {}
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
@@ -116,13 +120,20 @@ class Generator:
             "source": {**self.v.sources.get(row["_source"], {}), "row": int(row["_row"])},
         }
 
-    def usable(self, df: pd.DataFrame, measure: str) -> pd.DataFrame:
-        """Rows whose value can be an exact answer: present and not in scientific notation."""
-        ok = (
-            df[measure].notna().to_numpy()
-            & ~df["_approx"].fillna("").str.contains(measure, regex=False).to_numpy()
-        )
-        return df[ok]
+    def exact_mask(self, *measures: str, positive: bool = False) -> np.ndarray:
+        """Rows whose values can be exact answers: present, not in scientific notation (and > 0)."""
+        df = self.v.df
+        mask = np.ones(len(df), dtype=bool)
+        for m in measures:
+            mask &= df[m].notna().to_numpy() & ~self.approx[m]
+            if positive:
+                mask &= (df[m] > 0).to_numpy()
+        return mask
+
+    def distinct(self, dim: str) -> set[str]:
+        if dim not in self._distinct:
+            self._distinct[dim] = {str(v) for v in self.v.df[dim].unique()}
+        return self._distinct[dim]
 
     def exact(self, row: pd.Series, measure: str) -> bool:
         return bool(pd.notna(row[measure])) and measure not in str(row["_approx"] or "")
@@ -181,7 +192,7 @@ class Generator:
         rows = self.sample_rows(self.v.df, n * 2)
         for _, r in rows.iterrows():
             m = self.rng.choice([x for x in self.measures() if pd.notna(r[x])] or self.measures())
-            if pd.isna(r[m]) or m in str(r["_approx"] or ""):
+            if not self.exact(r, m):
                 continue
             f = self.fact(r, m)
             ent = T.entity(f["dims"])
@@ -346,12 +357,7 @@ class Generator:
             if j is None:
                 continue
             old = df.iloc[j]
-            if (
-                pd.isna(r[m])
-                or pd.isna(old[m])
-                or old[m] == 0
-                or m in str(r["_approx"] or "") + str(old["_approx"] or "")
-            ):
+            if not (self.exact(r, m) and self.exact(old, m)) or old[m] == 0:
                 continue
             fo, fn = self.fact(old, m), self.fact(r, m)
             diff = fn["value"] - fo["value"]
@@ -385,8 +391,7 @@ class Generator:
     def ratio(self, n: int) -> Iterator[Group]:
         has = set(self.measures())
         if {"요양급여비용총액", "보험자부담금"} <= has:
-            rows = self.usable(self.usable(self.v.df, "요양급여비용총액"), "보험자부담금")
-            rows = rows[rows["요양급여비용총액"] > 0]
+            rows = self.v.df[self.exact_mask("요양급여비용총액", "보험자부담금", positive=True)]
             for _, r in self.sample_rows(rows, n // 2 + 1).iterrows():
                 tot, ins = self.fact(r, "요양급여비용총액"), self.fact(r, "보험자부담금")
                 rate = ins["value"] / tot["value"]
@@ -449,10 +454,11 @@ class Generator:
             options.append(("1인당 입내원일수", "입내원일수", "환자수", "ratio"))
         if not options:
             return
+        candidates = {o: self.v.df[self.exact_mask(o[1], o[2], positive=True)] for o in options}
         for _ in range(n):
-            name, a_m, b_m, op = self.rng.choice(options)
-            rows = self.usable(self.usable(self.v.df, a_m), b_m)
-            rows = rows[(rows[b_m] > 0) & (rows[a_m] > 0)]
+            option = self.rng.choice(options)
+            name, a_m, b_m, op = option
+            rows = candidates[option]
             if rows.empty:
                 continue
             r = rows.iloc[self.rng.randrange(len(rows))]
@@ -564,19 +570,18 @@ class Generator:
             yield g
 
     def _missing_value(self) -> tuple[str, str] | None:
-        df = self.v.df
         if "주상병코드" in self.dims:
-            have = set(df["주상병코드"])
+            have = self.distinct("주상병코드")
             for _ in range(50):
                 code = f"{self.rng.choice('UVWXYZ')}{self.rng.randint(0, 99):02d}"
                 if code not in have:
                     return "주상병코드", code
         if "시도" in self.dims:
-            missing = sorted(set(SIDO_FULL) - set(df["시도"]))
+            missing = sorted(set(SIDO_FULL) - self.distinct("시도"))
             if missing:
                 return "시도", self.rng.choice(missing)
         if "진료과목" in self.dims:
-            missing = sorted(set(OTHER_DEPTS) - set(df["진료과목"]))
+            missing = sorted(set(OTHER_DEPTS) - self.distinct("진료과목"))
             if missing:
                 return "진료과목", self.rng.choice(missing)
         return None
