@@ -52,6 +52,8 @@ class IngestReport:
             f"rows read {self.rows_read:,}, stored {self.rows_stored:,} ({self.facts_stored:,} records), "
             f"quarantined {self.rows_quarantined:,}, approximate cells {self.cells_approx:,}"
         )
+        if self.blank_rows:
+            text += f"\n    blank rows skipped: {self.blank_rows:,}"
         if self.quarantine_file:
             text += f"\n    quarantine: {self.quarantine_file}"
         if self.superseded:
