@@ -80,6 +80,16 @@ CODES = [
 MARK = "합성데이터"
 
 
+def _volumes(
+    rng: np.random.Generator, n: int, patients: tuple[int, int], visits: int, scale: float
+) -> dict[str, np.ndarray]:
+    """Consistent measures for ``n`` rows: claims ≥ patients, 보험자부담금 < 요양급여비용총액."""
+    p = rng.integers(*patients, n)
+    claims = p * rng.integers(1, visits, n)
+    total, insurer = _money(rng, n, scale)
+    return {"환자수": p, "명세서청구건수": claims, "요양급여비용총액": total, "보험자부담금": insurer}
+
+
 def _money(rng: np.random.Generator, n: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
     total = np.round(rng.lognormal(np.log(scale), 1.0, n) / 10) * 10
     insurer = np.round(total * rng.uniform(0.68, 0.86, n) / 10) * 10
@@ -89,24 +99,21 @@ def _money(rng: np.random.Generator, n: int, scale: float) -> tuple[np.ndarray, 
 def cost_by_sido(year: int, seed: int, with_days: bool) -> pd.DataFrame:
     rng = np.random.default_rng(seed + year)
     grid = pd.MultiIndex.from_product([SIDO, DEPTS[:12]], names=["시도", "진료과목"]).to_frame(index=False)
-    n = len(grid)
-    patients = rng.integers(500, 900_000, n)
-    claims = patients * rng.integers(2, 6, n)
-    total, insurer = _money(rng, n, 3e10)
+    v = _volumes(rng, len(grid), (500, 900_000), 6, 3e10)
     df = pd.DataFrame(
         {
             MARK: "Y",
             "진료년도": year,
             "시도": grid["시도"],
             "진료과목": grid["진료과목"],
-            "환자수": patients,
-            "명세서 청구건수": claims,
+            "환자수": v["환자수"],
+            "명세서 청구건수": v["명세서청구건수"],
         }
     )
     if with_days:
-        df["입내원일수"] = claims + rng.integers(0, 50_000, n)
-    df["요양급여비용총액"] = total
-    df["보험자부담금"] = insurer
+        df["입내원일수"] = v["명세서청구건수"] + rng.integers(0, 50_000, len(grid))
+    df["요양급여비용총액"] = v["요양급여비용총액"]
+    df["보험자부담금"] = v["보험자부담금"]
     return df
 
 
@@ -116,20 +123,17 @@ def kcd_by_sex_inout(year: int, seed: int) -> pd.DataFrame:
         [CODES, ["남", "여"], ["입원", "외래"]], names=["주상병코드", "성별", "입원외래구분"]
     )
     g = grid.to_frame(index=False)
-    n = len(g)
-    patients = rng.integers(10, 300_000, n)
-    claims = patients * rng.integers(1, 5, n)
-    total, insurer = _money(rng, n, 5e9)
+    v = _volumes(rng, len(g), (10, 300_000), 5, 5e9)
     return pd.DataFrame(
         {
             MARK: "Y",
             "진료년도": year,
             **{c: g[c] for c in g.columns},
-            "환자수": patients,
-            "명세서청구건수": claims,
-            "입내원일수": claims + rng.integers(0, 9_000, n),
-            "보험자부담금(선별포함)": insurer,
-            "요양급여비용총액(선별포함)": total,
+            "환자수": v["환자수"],
+            "명세서청구건수": v["명세서청구건수"],
+            "입내원일수": v["명세서청구건수"] + rng.integers(0, 9_000, len(g)),
+            "보험자부담금(선별포함)": v["보험자부담금"],
+            "요양급여비용총액(선별포함)": v["요양급여비용총액"],
         }
     )
 
@@ -216,19 +220,8 @@ def write_large(path: Path, rows: int, seed: int = 0) -> Path:
         [years, SIDO, DEPTS, codes], names=["진료년도", "시도", "진료과목", "주상병코드"]
     )
     g = idx.to_frame(index=False).iloc[:rows]
-    n = len(g)
-    patients = rng.integers(1, 50_000, n)
-    claims = patients * rng.integers(1, 4, n)
-    total, insurer = _money(rng, n, 2e7)
     df = pd.DataFrame(
-        {
-            MARK: "Y",
-            **{c: g[c].to_numpy() for c in g.columns},
-            "환자수": patients,
-            "명세서청구건수": claims,
-            "요양급여비용총액": total,
-            "보험자부담금": insurer,
-        }
+        {MARK: "Y", **{c: g[c].to_numpy() for c in g.columns}, **_volumes(rng, len(g), (1, 50_000), 4, 2e7)}
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, encoding="cp949", lineterminator="\n")

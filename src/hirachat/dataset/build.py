@@ -93,31 +93,27 @@ def _stats(
 def _markdown(st: dict[str, Any]) -> str:
     types = sorted({t for s in st["splits"].values() for t in s["by_type"]})
     tables = sorted({t for s in st["splits"].values() for t in s["by_table"]})
+
+    def by(key: str, title: str, label: str, rows: list[str]) -> list[str]:
+        head = [
+            f"## {title}",
+            "",
+            f"| {label} | " + " | ".join(SPLITS) + " |",
+            "|---|" + "---|" * len(SPLITS),
+        ]
+        return head + [
+            f"| {r} | " + " | ".join(str(st["splits"][s][key].get(r, 0)) for s in SPLITS) + " |" for r in rows
+        ]
+
     md = [
         "# QA dataset statistics",
         "",
         f"Generated {st['generated']:,} pairs in {st['seconds']} s; "
         f"quarantined {st['quarantined']:,}; dropped by holdout {st['dropped_holdout']:,}.",
         "",
-        "## Pairs by question type",
+        *by("by_type", "Pairs by question type", "type", types),
         "",
-        "| type | " + " | ".join(SPLITS) + " |",
-        "|---|" + "---|" * len(SPLITS),
-    ]
-    md += [
-        f"| {t} | " + " | ".join(str(st["splits"][s]["by_type"].get(t, 0)) for s in SPLITS) + " |"
-        for t in types
-    ]
-    md += [
-        "",
-        "## Pairs by table",
-        "",
-        "| table | " + " | ".join(SPLITS) + " |",
-        "|---|" + "---|" * len(SPLITS),
-    ]
-    md += [
-        f"| {t} | " + " | ".join(str(st["splits"][s]["by_table"].get(t, 0)) for s in SPLITS) + " |"
-        for t in tables
+        *by("by_table", "Pairs by table", "table", tables),
     ]
     md += ["", "## Lengths (characters)", "", "| field | min | mean | p95 | max |", "|---|---|---|---|---|"]
     md += [
