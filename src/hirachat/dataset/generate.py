@@ -20,14 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hirachat.answer.compose import Composer
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import MEASURE_BY_NAME, SIDO_FULL, TERMS
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
-from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
 
 PERIOD_DIMS = (YEAR, QUARTER)
+DERIVED = (  # name, numerator, denominator, op
+    ("본인부담금", "요양급여비용총액", "보험자부담금", "diff"),
+    ("1인당 진료비", "요양급여비용총액", "환자수", "ratio"),
+    ("1인당 입내원일수", "입내원일수", "환자수", "ratio"),
+)
 OTHER_DEPTS = ("결핵과", "핵의학과", "직업환경의학과", "예방의학과", "구강내과", "방사선종양학과")
 
 
@@ -105,6 +110,7 @@ class Generator:
         self.detail = df[~df["_total"].to_numpy(dtype=bool)]
         self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, Any]]] = {}
         self._distinct: dict[str, set[str]] = {}
+        self.c = Composer(view.info, rng)
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
@@ -137,31 +143,6 @@ class Generator:
 
     def exact(self, row: pd.Series, measure: str) -> bool:
         return bool(pd.notna(row[measure])) and measure not in str(row["_approx"] or "")
-
-    def val(self, x: float, measure: str) -> str:
-        return format_value(x, self.v.info.measure(measure)["unit"])
-
-    def cite(self, facts: list[Fact]) -> str:
-        years = sorted({int(f["dims"][YEAR]) for f in facts if f["dims"].get(YEAR) is not None})
-        files = sorted({f["source"].get("file", "") for f in facts})
-        period = ", ".join(f"{y}년" for y in years)
-        return f"출처: 건강보험심사평가원 「{self.v.title}」{' ' + period if period else ''} ({', '.join(files)})"
-
-    def notes(self, measures: list[str], summed_dim: str | None = None) -> str:
-        out = []
-        if summed_dim and any(not self.v.info.measure(m)["additive"] for m in measures):
-            out.append(
-                f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, 합계는 실제 환자 수보다 많을 수 있습니다."
-            )
-        if any(self.v.info.measure(m)["selective"] for m in measures):
-            out.append("※ 금액은 선별급여를 포함합니다.")
-        if self.v.info.synthetic:
-            out.append("※ 합성(가상) 데이터로 만든 예시입니다.")
-        return "\n".join(out)
-
-    def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> str:
-        parts = [body, self.notes(measures, summed), self.cite(facts)]
-        return "\n".join(p for p in parts if p)
 
     def measures(self) -> list[str]:
         return self.v.info.measure_names
@@ -196,15 +177,9 @@ class Generator:
                 continue
             f = self.fact(r, m)
             ent = T.entity(f["dims"])
-            body = f"{ent}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {self.val(f['value'], m)}입니다."
-            yield self.group(
-                "lookup",
-                {"op": "lookup", "measure": m, "filters": f["dims"]},
-                {"ent": ent, "m": m},
-                self.finish(body, [f], [m]),
-                [f],
-                partition=self.part(r),
-            )
+            text, derived = self.c.lookup(f, ent)
+            q = {"op": "lookup", "measure": m, "filters": f["dims"]}
+            yield self.group("lookup", q, {"ent": ent, "m": m}, text, [f], derived, self.part(r))
 
     def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, Any]]:
         """Detail rows grouped by every dimension but ``dim`` (computed once per dimension)."""
@@ -260,86 +235,51 @@ class Generator:
     def summed(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
             facts = [self.fact(r, m) for _, r in g.iterrows()]
-            total = float(sum(f["value"] for f in facts))
             published = self.published_total(m, d, ctx)
-            if published is not None and published != total:
+            if published is not None and published != sum(f["value"] for f in facts):
                 continue  # the table's 계 disagrees with its parts: no single right answer to teach
-            c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
-            body = f"{c}의 {T.dim_label(d)} {len(facts):,}개 {ml} 합계는 {self.val(total, m)}입니다."
-            derived = [
-                {"op": "sum", "of": [f["fact_id"] for f in facts], "value": total},
-                {"op": "count", "of": [f["fact_id"] for f in facts], "value": len(facts)},
-            ]
+            c = self._ctx(ctx)
+            text, derived = self.c.total(facts, d, c)
+            q = {"op": "sum", "measure": m, "filters": ctx, "over": d}
             yield self.group(
-                "sum",
-                {"op": "sum", "measure": m, "filters": ctx, "over": d},
-                {"ctx": c, "m": m, "dim": T.dim_label(d)},
-                self.finish(body, facts, [m], d),
-                facts,
-                derived,
-                self.part(first),
+                "sum", q, {"ctx": c, "m": m, "dim": T.dim_label(d)}, text, facts, derived, self.part(first)
             )
 
     def ranking(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n, min_size=3):
             facts = [self.fact(r, m) for _, r in g.iterrows()]
-            ordered = sorted(facts, key=lambda f: (-f["value"], str(f["dims"][d])))
-            k = min(self.k, len(ordered))
-            if k < len(ordered) and ordered[k - 1]["value"] == ordered[k]["value"]:
+            values = sorted((f["value"] for f in facts), reverse=True)
+            k = min(self.k, len(values))
+            if k < len(values) and values[k - 1] == values[k]:
                 continue  # a tie at the cut: the top-k is not well defined
             c = self._ctx(ctx)
-            items = ", ".join(
-                f"{i + 1}위 {T.value_phrase(d, f['dims'][d])} {self.val(f['value'], m)}"
-                for i, f in enumerate(ordered[:k])
-            )
-            body = f"{c}의 {T.by(T.dim_label(d))} {T.measure_label(m, self.rng)} 상위 {k}개는 {items}입니다."
-            ids = [f["fact_id"] for f in facts]
-            derived = [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
-            yield self.group(
-                "ranking",
-                {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k},
-                {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k},
-                self.finish(body, facts, [m]),
-                facts,
-                derived,
-                self.part(first),
-            )
+            text, derived = self.c.ranking(facts, d, c, k)
+            q = {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k}
+            slots = {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k}
+            yield self.group("ranking", q, slots, text, facts, derived, self.part(first))
 
     def comparison(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
-            a, b = (
-                self.fact(r, m) for _, r in g.sample(n=2, random_state=self.rng.randrange(2**31)).iterrows()
-            )
+            pair = g.sample(n=2, random_state=self.rng.randrange(2**31))
+            a, b = (self.fact(r, m) for _, r in pair.iterrows())
             if a["value"] == b["value"] or min(a["value"], b["value"]) <= 0:
                 continue
-            hi, lo = (a, b) if a["value"] > b["value"] else (b, a)
-            an, bn = T.value_phrase(d, a["dims"][d]), T.value_phrase(d, b["dims"][d])
-            hn, ln = T.value_phrase(d, hi["dims"][d]), T.value_phrase(d, lo["dims"][d])
-            diff, ratio = hi["value"] - lo["value"], hi["value"] / lo["value"]
-            c, ml = self._ctx(ctx), T.measure_label(m, self.rng)
-            body = (
-                f"{c}의 {T.josa(ml, '은/는')} {an} {self.val(a['value'], m)}, {T.ro(bn + ' ' + self.val(b['value'], m))} "
-                f"{T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배)."
-            )
-            derived = [
-                {"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff},
-                {"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio},
-            ]
-            yield self.group(
-                "comparison",
-                {
-                    "op": "compare",
-                    "measure": m,
-                    "filters": ctx,
-                    "over": d,
-                    "values": [a["dims"][d], b["dims"][d]],
-                },
-                {"ctx": c, "m": m, "a": an, "b": bn},
-                self.finish(body, [a, b], [m]),
-                [a, b],
-                derived,
-                self.part(first),
-            )
+            c = self._ctx(ctx)
+            text, derived = self.c.comparison(a, b, d, c)
+            q = {
+                "op": "compare",
+                "measure": m,
+                "filters": ctx,
+                "over": d,
+                "values": [a["dims"][d], b["dims"][d]],
+            }
+            slots = {
+                "ctx": c,
+                "m": m,
+                "a": T.value_phrase(d, a["dims"][d]),
+                "b": T.value_phrase(d, b["dims"][d]),
+            }
+            yield self.group("comparison", q, slots, text, [a, b], derived, self.part(first))
 
     def change(self, n: int) -> Iterator[Group]:
         if len(self.v.years) < 2:
@@ -349,10 +289,10 @@ class Generator:
         index = {tuple(r): i for i, r in enumerate(df[[*keys, YEAR]].itertuples(index=False, name=None))}
         for _, r in self.sample_rows(df, n * 3).iterrows():
             m = self.rng.choice(self.measures())
-            others = [y for y in self.v.years if y < int(r[YEAR])]
-            if not others:
+            earlier = [y for y in self.v.years if y < int(r[YEAR])]
+            if not earlier:
                 continue
-            y1 = self.rng.choice(others)
+            y1 = self.rng.choice(earlier)
             j = index.get((*(r[k] for k in keys), y1))
             if j is None:
                 continue
@@ -360,98 +300,56 @@ class Generator:
             if not (self.exact(r, m) and self.exact(old, m)) or old[m] == 0:
                 continue
             fo, fn = self.fact(old, m), self.fact(r, m)
-            diff = fn["value"] - fo["value"]
-            pct = diff / fo["value"]
             ent = T.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
-            ml = T.measure_label(m, self.rng)
-            word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
-            body = (
-                f"{ent}의 {T.josa(ml, '은/는')} {y1}년 {self.val(fo['value'], m)}에서 {T.ro(f'{int(r[YEAR])}년 ' + self.val(fn['value'], m))} "
-                f"{format_signed(diff, self.v.info.measure(m)['unit'])}({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다."
-            )
-            derived = [
-                {"op": "diff", "of": [fn["fact_id"], fo["fact_id"]], "value": diff},
-                {"op": "pct_change", "of": [fo["fact_id"], fn["fact_id"]], "value": pct * 100},
-            ]
-            yield self.group(
-                "change",
-                {
-                    "op": "change",
-                    "measure": m,
-                    "filters": {k: fn["dims"][k] for k in keys},
-                    "years": [y1, int(r[YEAR])],
-                },
-                {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])},
-                self.finish(body, [fo, fn], [m]),
-                [fo, fn],
-                derived,
-                self.part(r),
-            )
+            text, derived = self.c.change(fo, fn, ent)
+            q = {
+                "op": "change",
+                "measure": m,
+                "filters": {k: fn["dims"][k] for k in keys},
+                "years": [y1, int(r[YEAR])],
+            }
+            slots = {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])}
+            yield self.group("change", q, slots, text, [fo, fn], derived, self.part(r))
 
     def ratio(self, n: int) -> Iterator[Group]:
-        has = set(self.measures())
-        if {"요양급여비용총액", "보험자부담금"} <= has:
+        if {"요양급여비용총액", "보험자부담금"} <= set(self.measures()):
             rows = self.v.df[self.exact_mask("요양급여비용총액", "보험자부담금", positive=True)]
             for _, r in self.sample_rows(rows, n // 2 + 1).iterrows():
                 tot, ins = self.fact(r, "요양급여비용총액"), self.fact(r, "보험자부담금")
-                rate = ins["value"] / tot["value"]
                 ent = T.entity(tot["dims"])
-                body = (
-                    f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 "
-                    f"(보험자부담금 {self.val(ins['value'], '보험자부담금')} ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')})."
-                )
+                text, derived = self.c.insurer_rate(ins, tot, ent)
+                q = {
+                    "op": "ratio",
+                    "name": "보험자부담률",
+                    "filters": tot["dims"],
+                    "num": "보험자부담금",
+                    "den": "요양급여비용총액",
+                }
                 yield self.group(
-                    "ratio",
-                    {
-                        "op": "ratio",
-                        "name": "보험자부담률",
-                        "filters": tot["dims"],
-                        "num": "보험자부담금",
-                        "den": "요양급여비용총액",
-                    },
-                    {"ent": ent, "kind": "보험자부담률"},
-                    self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]),
-                    [ins, tot],
-                    [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}],
-                    self.part(r),
+                    "ratio", q, {"ent": ent, "kind": "보험자부담률"}, text, [ins, tot], derived, self.part(r)
                 )
         for m, d, ctx, g, first in self._aggregates(n // 2 + 1):
             if not self.v.info.measure(m)["additive"]:
                 continue
             facts = [self.fact(r, m) for _, r in g.iterrows()]
-            total = sum(f["value"] for f in facts)
-            if total <= 0:
+            if sum(f["value"] for f in facts) <= 0:
                 continue
             a = self.rng.choice(facts)
-            an, c = T.value_phrase(d, a["dims"][d]), self._ctx(ctx)
-            body = (
-                f"{c}에서 {an}의 {T.josa(T.measure_label(m, self.rng), '은/는')} {T.ro(self.val(a['value'], m))}, "
-                f"{T.dim_label(d)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
-            )
-            ids = [f["fact_id"] for f in facts]
-            derived: list[dict[str, Any]] = [
-                {"op": "sum", "of": ids, "value": total},
-                {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100},
-            ]
-            yield self.group(
-                "ratio",
-                {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]},
-                {"ctx": c, "m": m, "a": an, "dim": T.dim_label(d), "kind": "share"},
-                self.finish(body, facts, [m]),
-                facts,
-                derived,
-                self.part(first),
-            )
+            c = self._ctx(ctx)
+            text, derived = self.c.share(a, facts, d, c)
+            q = {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]}
+            slots = {
+                "ctx": c,
+                "m": m,
+                "a": T.value_phrase(d, a["dims"][d]),
+                "dim": T.dim_label(d),
+                "kind": "share",
+            }
+            yield self.group("ratio", q, slots, text, facts, derived, self.part(first))
 
     def derived(self, n: int) -> Iterator[Group]:
         has = set(self.measures())
-        options = []
-        if {"요양급여비용총액", "보험자부담금"} <= has:
-            options.append(("본인부담금", "요양급여비용총액", "보험자부담금", "diff"))
-        if {"요양급여비용총액", "환자수"} <= has:
-            options.append(("1인당 진료비", "요양급여비용총액", "환자수", "ratio"))
-        if {"입내원일수", "환자수"} <= has:
-            options.append(("1인당 입내원일수", "입내원일수", "환자수", "ratio"))
+        options = [o for o in DERIVED if {o[1], o[2]} <= has]
         if not options:
             return
         candidates = {o: self.v.df[self.exact_mask(o[1], o[2], positive=True)] for o in options}
@@ -464,38 +362,13 @@ class Generator:
             r = rows.iloc[self.rng.randrange(len(rows))]
             fa, fb = self.fact(r, a_m), self.fact(r, b_m)
             ent = T.entity(fa["dims"])
-            if op == "diff":
-                value = fa["value"] - fb["value"]
-                body = (
-                    f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)} − "
-                    f"보험자부담금 {self.val(fb['value'], b_m)})."
-                )
-            else:
-                value = fa["value"] / fb["value"]
-                unit = "원" if a_m == "요양급여비용총액" else "일"
-                shown = (
-                    format_value(round_half_up(value, 0), unit)
-                    if unit == "원"
-                    else f"{format_number(value)}{unit}"
-                )
-                body = (
-                    f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({T.measure_label(a_m, self.rng)} {self.val(fa['value'], a_m)} ÷ "
-                    f"환자수 {self.val(fb['value'], b_m)})."
-                )
-            yield self.group(
-                "derived",
-                {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]},
-                {"ent": ent, "name": name},
-                self.finish(body, [fa, fb], [a_m, b_m]),
-                [fa, fb],
-                [{"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}],
-                self.part(r),
-            )
+            text, derived = self.c.derived(name, fa, fb, ent)
+            q = {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]}
+            yield self.group("derived", q, {"ent": ent, "name": name}, text, [fa, fb], derived, self.part(r))
 
     def unanswerable(self, n: int) -> Iterator[Group]:
-        info, df = self.v.info, self.v.df
+        df = self.v.df
         years = self.v.years
-        year_text = ", ".join(f"{y}년" for y in years)
         kinds = ["year", "measure", "entity", "dimension", "drift"]
         made = 0
         for i in range(n * 4):
@@ -506,7 +379,6 @@ class Generator:
             dims = {d: (int(r[d]) if d == YEAR else str(r[d])) for d in self.dims}
             m = self.rng.choice(self.measures())
             available: dict[str, Any] = {"years": years, "measures": self.measures()}
-            title = f"「{self.v.title}」"
             if kind == "year" and years:
                 asked = (
                     max(years) + self.rng.randint(1, 4)
@@ -514,28 +386,28 @@ class Generator:
                     else min(years) - self.rng.randint(1, 6)
                 )
                 dims[YEAR] = asked
-                why = f"{title}에는 {asked}년 자료가 없습니다. 이 표가 보유한 연도는 {year_text}입니다."
+                why = self.c.why_year(asked, years)
                 available["asked_year"] = asked
             elif kind == "measure":
                 missing = [x.name for x in MEASURE_BY_NAME.values() if x.name not in self.measures()]
                 if not missing:
                     continue
                 m = self.rng.choice(missing)
-                why = f"{title}에는 {m} 항목이 없습니다. 이 표의 항목은 {', '.join(self.measures())}입니다."
+                why = self.c.why_measure(m)
             elif kind == "entity":
                 cand = self._missing_value()
                 if cand is None:
                     continue
                 d, value = cand
                 dims[d] = value
-                why = f"{title}에는 {T.value_phrase(d, value)}에 해당하는 자료가 없습니다."
+                why = self.c.why_entity(d, value)
                 available["missing"] = {d: value}
             elif kind == "dimension":
                 if "시도" in self.dims:
                     continue
                 sido = self.rng.choice(list(SIDO_FULL))
                 dims["시도"] = sido
-                why = f"{title}에는 시도별 구분이 없어 {sido} 지역의 값을 알 수 없습니다. 전국 값만 있습니다."
+                why = self.c.why_dimension("시도", sido)
             else:
                 drift = [
                     (mm, sorted({str(y) for y in years} - {q[:4] for q in p}))
@@ -546,16 +418,11 @@ class Generator:
                     continue
                 m, miss = self.rng.choice(drift)
                 dims[YEAR] = int(self.rng.choice(miss)[:4])
-                have = ", ".join(sorted({f"{p[:4]}년" for p in self.v.measure_periods[m]}))
-                why = (
-                    f"{title}의 {dims[YEAR]}년 자료에는 {m} 항목이 없습니다. {m}는 {have} 자료에만 있습니다."
-                )
+                why = self.c.why_drift(m, int(dims[YEAR]), self.v.measure_periods[m])
                 available["measure_years"] = self.v.measure_periods[m]
                 available["asked_year"] = dims[YEAR]
             ent = T.entity(dims)
-            answer = f"죄송하지만 해당 질문에 답할 자료가 없습니다. {why}"
-            if info.synthetic:
-                answer += "\n※ 합성(가상) 데이터로 만든 예시입니다."
+            answer = self.c.unanswerable(why)
             g = self.group(
                 "unanswerable",
                 {"op": "lookup", "measure": m, "filters": dims, "reason": kind},

@@ -1,0 +1,1 @@
+"""Answering stage: Korean question → structured query on the facts store → cited, checked answer."""

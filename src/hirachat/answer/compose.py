@@ -1,0 +1,199 @@
+"""Answer wording, shared by the QA dataset (training) and the answer engines (serving).
+
+Given facts and the figures computed from them, each method returns the answer text and the derived
+figures (``{"op", "of": [fact ids], "value"}``) that the numeric check recomputes. Numbers are exact, with
+units and thousands separators; notes say when 환자수 is summed across categories, when amounts include
+선별급여 and when data are synthetic; the last line cites the table, years and files.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hirachat.data.schema import YEAR
+from hirachat.data.store import TableInfo
+from hirachat.dataset import templates as T
+from hirachat.dataset.records import Fact
+from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
+
+Derived = list[dict[str, Any]]
+SYNTHETIC_NOTE = "※ 합성(가상) 데이터로 만든 예시입니다."
+NO_DATA = "죄송하지만 해당 질문에 답할 자료가 없습니다."
+
+
+class Composer:
+    """Wording for one table. With an ``rng``, measure labels vary (training data); without, they are canonical."""
+
+    def __init__(self, info: TableInfo, rng: random.Random | None = None) -> None:
+        self.info = info
+        self.rng = rng
+        self.title = info.title.replace("_", " ")
+
+    def label(self, measure: str) -> str:
+        return T.measure_label(measure, self.rng) if self.rng else measure
+
+    def val(self, x: float, measure: str) -> str:
+        return format_value(x, self.info.measure(measure)["unit"])
+
+    def cite(self, facts: list[Fact]) -> str:
+        years = sorted({int(f["dims"][YEAR]) for f in facts if f["dims"].get(YEAR) is not None})
+        files = sorted({f["source"].get("file", "") for f in facts})
+        period = " " + ", ".join(f"{y}년" for y in years) if years else ""
+        return f"출처: 건강보험심사평가원 「{self.title}」{period} ({', '.join(files)})"
+
+    def notes(self, measures: list[str], summed_dim: str | None = None) -> str:
+        out = []
+        if summed_dim and any(not self.info.measure(m)["additive"] for m in measures):
+            out.append(
+                f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, "
+                "합계는 실제 환자 수보다 많을 수 있습니다."
+            )
+        if any(self.info.measure(m)["selective"] for m in measures):
+            out.append("※ 금액은 선별급여를 포함합니다.")
+        if self.info.synthetic:
+            out.append(SYNTHETIC_NOTE)
+        return "\n".join(out)
+
+    def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> str:
+        return "\n".join(p for p in (body, self.notes(measures, summed), self.cite(facts)) if p)
+
+    # ---- one method per question type ------------------------------------------------------------
+    def lookup(self, f: Fact, ent: str) -> tuple[str, Derived]:
+        m = f["measure"]
+        body = f"{ent}의 {T.josa(self.label(m), '은/는')} {self.val(f['value'], m)}입니다."
+        return self.finish(body, [f], [m]), []
+
+    def total(self, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+        m = facts[0]["measure"]
+        total = float(sum(f["value"] for f in facts))
+        body = (
+            f"{ctx}의 {T.dim_label(over)} {len(facts):,}개 {self.label(m)} 합계는 {self.val(total, m)}입니다."
+        )
+        ids = [f["fact_id"] for f in facts]
+        derived = [{"op": "sum", "of": ids, "value": total}, {"op": "count", "of": ids, "value": len(facts)}]
+        return self.finish(body, facts, [m], over), derived
+
+    def ranking(self, facts: list[Fact], over: str, ctx: str, k: int) -> tuple[str, Derived]:
+        """``facts`` in any order; ranked by value, ties by name."""
+        m = facts[0]["measure"]
+        ordered = sorted(facts, key=lambda f: (-f["value"], str(f["dims"][over])))
+        k = min(k, len(ordered))
+        items = ", ".join(
+            f"{i + 1}위 {T.value_phrase(over, f['dims'][over])} {self.val(f['value'], m)}"
+            for i, f in enumerate(ordered[:k])
+        )
+        body = f"{ctx}의 {T.by(T.dim_label(over))} {self.label(m)} 상위 {k}개는 {items}입니다."
+        ids = [f["fact_id"] for f in facts]
+        return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
+
+    def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[str, Derived]:
+        m = a["measure"]
+        hi, lo = (a, b) if a["value"] >= b["value"] else (b, a)
+        an, bn = T.value_phrase(over, a["dims"][over]), T.value_phrase(over, b["dims"][over])
+        hn, ln = T.value_phrase(over, hi["dims"][over]), T.value_phrase(over, lo["dims"][over])
+        diff = hi["value"] - lo["value"]
+        head = f"{ctx}의 {T.josa(self.label(m), '은/는')} {an} {self.val(a['value'], m)}, "
+        head += T.ro(f"{bn} {self.val(b['value'], m)}")
+        derived: Derived = [{"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff}]
+        if diff == 0:
+            body = f"{head} 같습니다."
+        elif lo["value"] > 0:
+            ratio = hi["value"] / lo["value"]
+            body = f"{head} {T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배)."
+            derived.append({"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio})
+        else:
+            body = f"{head} {T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
+        return self.finish(body, [a, b], [m]), derived
+
+    def change(self, old: Fact, new: Fact, ent: str) -> tuple[str, Derived]:
+        m = old["measure"]
+        y1, y2 = old["dims"][YEAR], new["dims"][YEAR]
+        diff = new["value"] - old["value"]
+        word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
+        derived: Derived = [{"op": "diff", "of": [new["fact_id"], old["fact_id"]], "value": diff}]
+        body = (
+            f"{ent}의 {T.josa(self.label(m), '은/는')} {y1}년 {self.val(old['value'], m)}에서 "
+            f"{T.ro(f'{y2}년 ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
+        )
+        if old["value"]:
+            pct = diff / old["value"]
+            body += f"({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다."
+            derived.append({"op": "pct_change", "of": [old["fact_id"], new["fact_id"]], "value": pct * 100})
+        else:
+            body += f" {word}했습니다."
+        return self.finish(body, [old, new], [m]), derived
+
+    def insurer_rate(self, ins: Fact, tot: Fact, ent: str) -> tuple[str, Derived]:
+        rate = ins["value"] / tot["value"]
+        body = (
+            f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 (보험자부담금 {self.val(ins['value'], '보험자부담금')}"
+            f" ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')})."
+        )
+        derived = [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}]
+        return self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]), derived
+
+    def share(self, a: Fact, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+        m = a["measure"]
+        total = float(sum(f["value"] for f in facts))
+        an = T.value_phrase(over, a["dims"][over])
+        body = (
+            f"{ctx}에서 {an}의 {T.josa(self.label(m), '은/는')} {T.ro(self.val(a['value'], m))}, "
+            f"{T.dim_label(over)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
+        )
+        ids = [f["fact_id"] for f in facts]
+        derived = [
+            {"op": "sum", "of": ids, "value": total},
+            {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100},
+        ]
+        return self.finish(body, facts, [m]), derived
+
+    def derived(self, name: str, fa: Fact, fb: Fact, ent: str) -> tuple[str, Derived]:
+        a_m, b_m = fa["measure"], fb["measure"]
+        if name == "본인부담금":
+            value = fa["value"] - fb["value"]
+            body = (
+                f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)}"
+                f" − 보험자부담금 {self.val(fb['value'], b_m)})."
+            )
+            op = "diff"
+        else:
+            value = fa["value"] / fb["value"]
+            unit = "원" if a_m == "요양급여비용총액" else "일"
+            shown = (
+                format_value(round_half_up(value, 0), unit)
+                if unit == "원"
+                else f"{format_number(value)}{unit}"
+            )
+            body = (
+                f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({self.label(a_m)} {self.val(fa['value'], a_m)}"
+                f" ÷ 환자수 {self.val(fb['value'], b_m)})."
+            )
+            op = "ratio"
+        return self.finish(body, [fa, fb], [a_m, b_m]), [
+            {"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}
+        ]
+
+    # ---- why the data cannot answer (no number but years) ----------------------------------------
+    def why_year(self, asked: int, years: list[int]) -> str:
+        have = ", ".join(f"{y}년" for y in years)
+        return f"「{self.title}」에는 {asked}년 자료가 없습니다. 이 표가 보유한 연도는 {have}입니다."
+
+    def why_measure(self, measure: str) -> str:
+        return f"「{self.title}」에는 {measure} 항목이 없습니다. 이 표의 항목은 {', '.join(self.info.measure_names)}입니다."
+
+    def why_entity(self, dim: str, value: str) -> str:
+        return f"「{self.title}」에는 {T.value_phrase(dim, value)}에 해당하는 자료가 없습니다."
+
+    def why_dimension(self, dim: str, value: str) -> str:
+        return (
+            f"「{self.title}」에는 {T.dim_label(dim)}별 구분이 없어 {value}의 값을 알 수 없습니다. "
+            f"이 표의 구분은 {', '.join(T.dim_label(d) for d in self.info.dims)}입니다."
+        )
+
+    def why_drift(self, measure: str, year: int, periods: list[str]) -> str:
+        have = ", ".join(sorted({f"{p[:4]}년" for p in periods}))
+        return f"「{self.title}」의 {year}년 자료에는 {measure} 항목이 없습니다. {measure}는 {have} 자료에만 있습니다."
+
+    def unanswerable(self, why: str) -> str:
+        return f"{NO_DATA} {why}" + (f"\n{SYNTHETIC_NOTE}" if self.info.synthetic else "")
