@@ -17,6 +17,7 @@ from typing import Any
 from hirachat.config import CleanConfig
 from hirachat.data.vocab import TERMS
 from hirachat.dataset.records import QARecord
+from hirachat.grounding import ungrounded
 from hirachat.numbers import extract_numbers
 
 PII = {
@@ -25,7 +26,6 @@ PII = {
     "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
 }
 PII_MASK = "[개인정보 삭제]"
-_KNOWN_WORDS = ("1인당",)
 
 
 def normalize_text(s: str) -> str:
@@ -43,74 +43,26 @@ def mask_pii(s: str) -> tuple[str, list[str]]:
     return s, found
 
 
-def _recompute(op: str, vals: list[float]) -> list[float]:
-    """What a derived figure may equal, given its inputs (ratios as a fraction or a percent)."""
-    if op == "sum":
-        return [float(sum(vals, 0.0))]
-    if op == "count":
-        return [float(len(vals))]
-    if op == "diff":
-        return [vals[0] - vals[1]]
-    if op == "ratio" and vals[1]:
-        return [vals[0] / vals[1], vals[0] / vals[1] * 100]
-    if op == "pct_change" and vals[0]:
-        return [(vals[1] - vals[0]) / vals[0] * 100]
-    rest = float(sum(vals[1:], 0.0))
-    if op == "share" and rest:
-        return [vals[0] / rest * 100]
-    return []
-
-
 def check_numbers(rec: QARecord) -> str | None:
     """None if every number in the answer is traceable to the record's facts; else the reason."""
     meta = rec["metadata"]
-    facts = {f["fact_id"]: f for f in meta.get("facts", [])}
-    allowed: list[float] = [f["value"] for f in facts.values()]
-    for d in meta.get("derived", []):
-        if d["op"] == "rank":
-            if not (1 <= d["value"] <= len(d["of"]) and float(d["value"]).is_integer()):
-                return f"rank {d['value']} outside 1..{len(d['of'])}"
-            allowed.append(float(d["value"]))
-            continue
-        try:
-            vals = [facts[i]["value"] for i in d["of"]]
-        except KeyError as exc:
-            return f"derived {d['op']} uses fact {exc} that the record does not carry"
-        options = _recompute(d["op"], vals)
-        if not any(abs(o - d["value"]) <= 1e-9 * max(1.0, abs(o)) for o in options):
-            return f"derived {d['op']} value {d['value']} does not follow from its facts"
-        allowed += [d["value"], abs(d["value"])]
-    strip: list[str] = []
-    for f in facts.values():
-        for k, v in f["dims"].items():
-            if k in ("진료년도", "분기"):
-                allowed.append(float(v))
-            else:
-                strip.append(str(v))
     query = meta.get("query", {})
-    for k, v in query.get("filters", {}).items():
-        if k in ("진료년도", "분기"):
-            allowed.append(float(v))
-        else:
-            strip.append(str(v))
-    allowed += [float(y) for y in query.get("years", [])]
     avail = meta.get("available", {})
-    allowed += [float(y) for y in avail.get("years", [])]
-    allowed += [float(str(p)[:4]) for p in avail.get("measure_years", [])]
+    extra = [float(v) for k, v in query.get("filters", {}).items() if k in ("진료년도", "분기")]
+    extra += [float(y) for y in query.get("years", [])] + [float(y) for y in avail.get("years", [])]
+    extra += [float(str(p)[:4]) for p in avail.get("measure_years", [])]
     if "asked_year" in avail:
-        allowed.append(float(avail["asked_year"]))
-    if meta.get("qtype") == "definition":
-        allowed += [n.value for n in extract_numbers(TERMS.get(query.get("term", ""), ""))]
-        strip.append(query.get("term", ""))
+        extra.append(float(avail["asked_year"]))
+    strip = [str(v) for k, v in query.get("filters", {}).items() if k not in ("진료년도", "분기")]
     strip += re.findall(r"「([^」]*)」", meta.get("source", ""))  # table titles may hold digits (3단상병)
-    text = rec["output"].split("\n출처:")[0]
-    for s in sorted(set(strip) | set(_KNOWN_WORDS), key=len, reverse=True):
-        if s:
-            text = text.replace(s, " ")
-    for n in extract_numbers(text):
-        if not any(n.matches(a) for a in allowed):
-            return f"number {n.text!r} in the answer is not in its facts"
-    return None
+    if meta.get("qtype") == "definition":
+        term = query.get("term", "")
+        extra += [n.value for n in extract_numbers(TERMS.get(term, ""))]
+        strip.append(term)
+    problem = ungrounded(
+        rec["output"].split("\n출처:")[0], meta.get("facts", []), meta.get("derived", []), extra, strip
+    )
+    return problem and problem.replace("is not in the facts", "in the answer is not in its facts")
 
 
 def dedup_key(rec: QARecord) -> str:
