@@ -74,17 +74,26 @@ class Composer:
         derived = [{"op": "sum", "of": ids, "value": total}, {"op": "count", "of": ids, "value": len(facts)}]
         return self.finish(body, facts, [m], over), derived
 
-    def ranking(self, facts: list[Fact], over: str, ctx: str, k: int) -> tuple[str, Derived]:
-        """``facts`` in any order; ranked by value, ties by name."""
+    def ranking(self, facts: list[Fact], over: str, ctx: str, k: int, lowest: bool = False) -> tuple[str, Derived]:
+        """``facts`` in any order; ranked by value (descending, or ascending for ``lowest``), ties by name."""
         m = facts[0]["measure"]
-        ordered = sorted(facts, key=lambda f: (-f["value"], str(f["dims"][over])))
+        sign = 1 if lowest else -1
+        ordered = sorted(facts, key=lambda f: (sign * f["value"], str(f["dims"][over])))
         k = min(k, len(ordered))
+        ids = [f["fact_id"] for f in facts]
+        if k == 1:
+            top = ordered[0]
+            most = "가장 적은" if lowest else "가장 많은"
+            body = (
+                f"{ctx}에서 {T.josa(self.label(m), '이/가')} {most} {T.josa(T.dim_label(over), '은/는')} "
+                f"{T.value_phrase(over, top['dims'][over])}({self.val(top['value'], m)})입니다."
+            )
+            return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": 1}]
         items = ", ".join(
             f"{i + 1}위 {T.value_phrase(over, f['dims'][over])} {self.val(f['value'], m)}"
             for i, f in enumerate(ordered[:k])
         )
-        body = f"{ctx}의 {T.by(T.dim_label(over))} {self.label(m)} 상위 {k}개는 {items}입니다."
-        ids = [f["fact_id"] for f in facts]
+        body = f"{ctx}의 {T.by(T.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
         return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
 
     def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[str, Derived]:

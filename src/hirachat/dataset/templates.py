@@ -71,6 +71,9 @@ def counter(name: str) -> str:
 
 
 def dim_label(name: str) -> str:
+    """'진료과목' → '진료과목'; '주상병코드' → '상병코드'; several dims joined with '·' keep the join."""
+    if "·" in name:
+        return "·".join(dim_label(n) for n in name.split("·"))
     d = DIMENSION_BY_NAME.get(name)
     return d.label if d else name
 
