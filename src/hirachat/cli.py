@@ -126,6 +126,36 @@ def data_augment(
 
 
 @app.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="질문 (omit to read --file or standard input).")
+    ] = None,
+    store: StoreOpt = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Questions, one per line.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+    engine: Annotated[str | None, typer.Option(help="grounded | openai (default: inference.engine).")] = None,
+    config: ConfigOpt = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
+) -> None:
+    """Answer questions from the facts store, with sources; say so when the data cannot answer."""
+    from hirachat.answer.service import AskService
+
+    cfg, ws = _setup(config, overrides)
+    if question is not None:
+        questions = [question]
+    elif file is not None:
+        questions = file.read_text(encoding="utf-8").splitlines()
+    else:
+        questions = sys.stdin.read().splitlines()
+    with AskService(store or ws.store_dir, cfg.inference, engine) as svc:
+        for res in svc.ask_many(questions):
+            if as_json:
+                typer.echo(json.dumps(res, ensure_ascii=False, default=str))
+            else:
+                typer.echo(f"Q: {res['question']}\n{res['answer']}\n")
+
+
+@app.command()
 def quickstart(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Your HIRA files (default: synthetic samples).")

@@ -60,6 +60,12 @@ class BuildConfig(Section):
     phrasings: int = Field(2, ge=1, le=8, description="Phrasings generated per paraphrase group.")
     augment: int = Field(0, ge=0, le=8, description="Extra phrasings per train group (0 = none).")
     top_k: int = Field(3, ge=2, le=10, description="k in ranking questions.")
+    with_facts: float = Field(
+        0.5, ge=0, le=1, description="Share of pairs whose input holds fact cards (retrieval-style prompt)."
+    )
+    context_cards: int = Field(
+        3, ge=0, le=20, description="Neighbouring fact cards added to a retrieval-style input."
+    )
     seed: int = Field(7, description="Seed for sampling and phrasing.")
 
 
@@ -100,7 +106,18 @@ class InferenceConfig(Section):
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     top_p: float = Field(0.9, gt=0, le=1, description="Nucleus sampling.")
     max_new_tokens: int = Field(256, gt=0, le=4096, description="Cap on generated tokens.")
-    engine: Literal["grounded", "local", "openai"] = Field("grounded", description="Default answer engine.")
+    engine: Literal["grounded", "openai"] = Field(
+        "grounded",
+        description="Answer engine: grounded (deterministic) or openai (any OpenAI-compatible server).",
+    )
+    endpoint: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server, e.g. http://gpu01:8000/v1."
+    )
+    model: str | None = Field(None, description="Model name to request from the endpoint.")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="Environment variable holding the endpoint's API key."
+    )
+    timeout_s: float = Field(30.0, gt=0, description="Seconds to wait for the endpoint before falling back.")
 
 
 class RetrievalConfig(Section):

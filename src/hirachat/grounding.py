@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hirachat.numbers import Number, extract_numbers
@@ -40,7 +40,7 @@ def recompute(op: str, vals: list[float]) -> list[float]:
 
 
 def verify_derived(
-    facts: Sequence[dict[str, Any]], derived: Sequence[dict[str, Any]]
+    facts: Sequence[Mapping[str, Any]], derived: Sequence[Mapping[str, Any]]
 ) -> tuple[list[float], str | None]:
     """Recompute each derived figure in order; returns (trusted values, first problem or None)."""
     known = {f["fact_id"]: float(f["value"]) for f in facts}
@@ -81,8 +81,8 @@ def _close(n: Number, target: float, about: bool) -> bool:
 
 def ungrounded(
     text: str,
-    facts: Sequence[dict[str, Any]],
-    derived: Sequence[dict[str, Any]] = (),
+    facts: Sequence[Mapping[str, Any]],
+    derived: Sequence[Mapping[str, Any]] = (),
     extra: Iterable[float] = (),
     strip: Iterable[str] = (),
 ) -> str | None:

@@ -74,7 +74,9 @@ class Composer:
         derived = [{"op": "sum", "of": ids, "value": total}, {"op": "count", "of": ids, "value": len(facts)}]
         return self.finish(body, facts, [m], over), derived
 
-    def ranking(self, facts: list[Fact], over: str, ctx: str, k: int, lowest: bool = False) -> tuple[str, Derived]:
+    def ranking(
+        self, facts: list[Fact], over: str, ctx: str, k: int, lowest: bool = False
+    ) -> tuple[str, Derived]:
         """``facts`` in any order; ranked by value (descending, or ascending for ``lowest``), ties by name."""
         m = facts[0]["measure"]
         sign = 1 if lowest else -1

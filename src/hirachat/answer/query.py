@@ -49,15 +49,24 @@ class Answer:
 
     def sources(self) -> list[dict[str, Any]]:
         return [
-            {"table": f["table_id"], "file": f["source"].get("file"), "sheet": f["source"].get("sheet"),
-             "row": f["source"].get("row"), "measure": f["measure"], "value": f["value"], "unit": f["unit"],
-             "dims": f["dims"]}
+            {
+                "table": f["table_id"],
+                "file": f["source"].get("file"),
+                "sheet": f["source"].get("sheet"),
+                "row": f["source"].get("row"),
+                "measure": f["measure"],
+                "value": f["value"],
+                "unit": f["unit"],
+                "dims": f["dims"],
+            }
             for f in self.facts
         ]
 
 
 class Abstain(Exception):
-    def __init__(self, reason: str, text: str, table: TableInfo | None = None, extra: list[float] | None = None):
+    def __init__(
+        self, reason: str, text: str, table: TableInfo | None = None, extra: list[float] | None = None
+    ):
         super().__init__(text)
         self.reason, self.text, self.table, self.extra = reason, text, table, extra or []
 
@@ -72,23 +81,40 @@ class Planner:
     def __init__(self, store: FactStore, lex: Lexicon) -> None:
         self.store = store
         self.lex = lex
-        self.sources = {s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources()}
+        self.sources = {
+            s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources()
+        }
 
     # ---- entry point ---------------------------------------------------------------------------
     def answer(self, it: Intent) -> Answer:
         if it.qtype == "definition" and it.term:
             text = f"{it.term}: {TERMS[it.term]}\n출처: 건강보험심사평가원 통계 용어 설명"
-            return Answer(it.text, text, False, "definition", query={"op": "define", "term": it.term},
-                          strip=[it.term], extra=[])
+            return Answer(
+                it.text,
+                text,
+                False,
+                "definition",
+                query={"op": "define", "term": it.term},
+                strip=[it.term],
+                extra=[],
+            )
         try:
             table, ents = self._table(it)
             return self._run(it, table, ents)
         except Abstain as a:
             c = Composer(a.table) if a.table else None
             text = c.unanswerable(a.text) if c else f"죄송하지만 해당 질문에 답할 자료가 없습니다. {a.text}"
-            return Answer(it.text, text, True, it.qtype, a.table.table_id if a.table else None,
-                          query={"op": "abstain", "reason": a.reason, **it.as_dict()}, reason=a.reason,
-                          extra=[*a.extra, *it.years], strip=[a.table.title.replace("_", " ")] if a.table else [])
+            return Answer(
+                it.text,
+                text,
+                True,
+                it.qtype,
+                a.table.table_id if a.table else None,
+                query={"op": "abstain", "reason": a.reason, **it.as_dict()},
+                reason=a.reason,
+                extra=[*a.extra, *it.years],
+                strip=[a.table.title.replace("_", " ")] if a.table else [],
+            )
 
     # ---- planning ------------------------------------------------------------------------------
     def _needed(self, it: Intent) -> list[str]:
@@ -133,9 +159,17 @@ class Planner:
         """Why no table can answer: the measure, a dimension, or a value is missing."""
         with_measure = [t for t in self.lex.tables.values() if set(needed) <= set(t.measure_names)]
         if needed and not with_measure:
-            t = max(self.lex.tables.values(), key=lambda x: sum(e.dim in x.dims for e in it.entities), default=None)
+            t = max(
+                self.lex.tables.values(),
+                key=lambda x: sum(e.dim in x.dims for e in it.entities),
+                default=None,
+            )
             missing = next(m for m in needed if not t or m not in t.measure_names)
-            return Abstain("measure", Composer(t).why_measure(missing) if t else f"{missing} 항목이 있는 자료가 없습니다.", t)
+            return Abstain(
+                "measure",
+                Composer(t).why_measure(missing) if t else f"{missing} 항목이 있는 자료가 없습니다.",
+                t,
+            )
         pool = with_measure or list(self.lex.tables.values())
         if not pool:
             return Abstain("ambiguous", "저장소에 표가 없습니다.", None)
@@ -146,7 +180,9 @@ class Planner:
         # the table that can use the most of what was asked, and the first thing it cannot use
         t = max(pool, key=lambda x: (sum(usable(x, e) for e in it.entities), -len(x.dims)))
         for e in it.entities:
-            if any(usable(t, x) for x in it.entities if (x.start, x.end) == (e.start, e.end) and x.start >= 0):
+            if any(
+                usable(t, x) for x in it.entities if (x.start, x.end) == (e.start, e.end) and x.start >= 0
+            ):
                 continue
             if usable(t, e):
                 continue
@@ -171,10 +207,18 @@ class Planner:
             for m in measures:
                 periods = self.lex.measure_periods[t.table_id].get(m, [])
                 if str(y) not in {p[:4] for p in periods}:
-                    raise Abstain("drift", Composer(t).why_drift(m, y, periods), t,
-                                  [float(p[:4]) for p in periods])
+                    raise Abstain(
+                        "drift", Composer(t).why_drift(m, y, periods), t, [float(p[:4]) for p in periods]
+                    )
         if not years:
-            latest = [y for y in have if all(str(y) in {p[:4] for p in self.lex.measure_periods[t.table_id].get(m, [])} for m in measures)]
+            latest = [
+                y
+                for y in have
+                if all(
+                    str(y) in {p[:4] for p in self.lex.measure_periods[t.table_id].get(m, [])}
+                    for m in measures
+                )
+            ]
             years = [latest[-1] if latest else have[-1]]
         return years
 
@@ -190,8 +234,15 @@ class Planner:
     def _fact(self, t: TableInfo, row: pd.Series, m: str) -> Fact:
         dims = {d: (int(row[d]) if d == YEAR else str(row[d])) for d in t.dims}
         src = {**self.sources.get(row["_source"], {}), "row": int(row["_row"])}
-        return {"fact_id": fact_id(t.table_id, dims, m), "table_id": t.table_id, "dims": dims, "measure": m,
-                "value": float(row[m]), "unit": t.measure(m)["unit"], "source": src}
+        return {
+            "fact_id": fact_id(t.table_id, dims, m),
+            "table_id": t.table_id,
+            "dims": dims,
+            "measure": m,
+            "value": float(row[m]),
+            "unit": t.measure(m)["unit"],
+            "source": src,
+        }
 
     def _check_values(self, t: TableInfo, rows: pd.DataFrame, m: str) -> None:
         if rows.empty:
@@ -199,11 +250,22 @@ class Planner:
         if rows[m].isna().any():
             raise Abstain("empty", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 비어 있습니다.", t)
         if rows["_approx"].fillna("").str.contains(m, regex=False).any():
-            raise Abstain("approximate", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 지수 표기로 손상되어 "
-                          "정확한 값을 알 수 없습니다.", t)
+            raise Abstain(
+                "approximate",
+                f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 지수 표기로 손상되어 "
+                "정확한 값을 알 수 없습니다.",
+                t,
+            )
 
-    def _groups(self, t: TableInfo, rows: pd.DataFrame, m: str, by: list[str],
-                derived: list[dict[str, Any]], facts: list[Fact]) -> list[Fact]:
+    def _groups(
+        self,
+        t: TableInfo,
+        rows: pd.DataFrame,
+        m: str,
+        by: list[str],
+        derived: list[dict[str, Any]],
+        facts: list[Fact],
+    ) -> list[Fact]:
         """One fact per combination of ``by``: the stored fact, or a sum of the facts under it."""
         self._check_values(t, rows, m)
         out = []
@@ -224,12 +286,20 @@ class Planner:
             agg_id = "sum:" + hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
             value = float(sum(f["value"] for f in members))
             derived.append({"op": "sum", "id": agg_id, "of": ids, "value": value})
-            out.append({"fact_id": agg_id, "table_id": t.table_id, "dims": dims, "measure": m, "value": value,
-                        "unit": members[0]["unit"], "source": members[0]["source"]})
+            out.append(
+                {
+                    "fact_id": agg_id,
+                    "table_id": t.table_id,
+                    "dims": dims,
+                    "measure": m,
+                    "value": value,
+                    "unit": members[0]["unit"],
+                    "source": members[0]["source"],
+                }
+            )
         return out
 
     def _run(self, it: Intent, t: TableInfo, ents: dict[str, list[str]]) -> Answer:
-        c = Composer(t)
         measures = self._needed(it) or list(t.measure_names)
         years = self._periods(it, t, measures)
         filters: dict[str, list[Any]] = {d: list(v) for d, v in ents.items()}
@@ -237,141 +307,55 @@ class Planner:
             filters[YEAR] = years
         if it.quarter and QUARTER in t.dims:
             filters[QUARTER] = [it.quarter]
-        open_dims = [d for d in t.dims if d not in PERIOD and d not in ents]
         multi = [d for d, v in ents.items() if len(v) >= 2]
         qtype = it.qtype
         if multi and qtype in ("lookup", "sum", "ranking", "share"):
-            qtype = "comparison"
+            qtype = "comparison"  # two values of one dimension named: compare them
         if len(years) >= 2 and qtype in ("lookup", "comparison") and not multi:
             qtype = "change"
         if qtype == "comparison" and not multi:
             qtype = "lookup"
         rows = self._rows(t, filters)
         if rows.empty:
-            raise Abstain("entity", c.why_entity(*next(iter(ents.items()), ("", [""]))[:1], "해당 조건") if ents
-                          else "해당 조건의 자료가 없습니다.", t)
-        detail = rows[~rows["_total"].to_numpy(dtype=bool)]
-        derived: list[dict[str, Any]] = []
-        facts: list[Fact] = []
-        ctx_dims: dict[str, Any] = {d: v[0] for d, v in ents.items() if len(v) == 1}
-        if len(years) == 1:
-            ctx_dims[YEAR] = years[0]
-        if it.quarter:
-            ctx_dims[QUARTER] = it.quarter
-        elif QUARTER in t.dims and rows[QUARTER].nunique() == 1:
-            ctx_dims[QUARTER] = str(rows[QUARTER].iloc[0])
-        ctx = T.entity(ctx_dims) or "전체"
-        summed_note: str | None = None
-        query: dict[str, Any] = {"table": t.table_id, "op": qtype, "filters": filters, "measures": measures}
-
-        def rows_for_open(dims_open: list[str]) -> pd.DataFrame:
-            """Rows answering for dims left open: the table's own 계 rows if it has them, else the detail rows."""
-            if not dims_open:
-                return rows
-            tot = rows[(rows[dims_open] == "계").all(axis=1).to_numpy()]
-            return tot if not tot.empty else detail[(detail[dims_open] != "계").all(axis=1).to_numpy()]
-
-        if qtype == "lookup":
-            base = rows_for_open(open_dims)
-            texts = []
-            for m in measures:
-                (f,) = self._groups(t, base, m, [], derived, facts) or [None]  # type: ignore[list-item]
-                if f is None:
-                    raise Abstain("entity", "해당 조건의 자료가 없습니다.", t)
-                body, d = c.lookup(f, ctx)
-                derived += d
-                texts.append(body.split("\n")[0])
-            if len(base) > 1 and not (base[open_dims] == "계").all(axis=None):
-                summed_note = "·".join(open_dims)
-            text = c.finish(" ".join(texts), facts, measures, summed_note)
-            query["open"] = open_dims
-        elif qtype == "sum":
-            over = [it.over] if it.over in open_dims else open_dims
-            if not over:
-                raise Abstain("ambiguous", "합계를 낼 구분(예: 진료과목, 시도)이 질문에 이미 모두 정해져 있습니다.", t)
-            base = detail[(detail[over] != "계").all(axis=1).to_numpy()]
-            m = measures[0]
-            parts = self._groups(t, base, m, over[:1], derived, facts) if len(over) == 1 else self._groups(t, base, m, over, derived, facts)
-            if not parts:
-                raise Abstain("entity", "해당 조건의 자료가 없습니다.", t)
-            label = "·".join(over)
-            text, d = c.total([{**p, "dims": {**p["dims"], label: p["dims"].get(over[0])}} for p in parts], label, ctx)
-            derived += d
-            query["over"] = over
-        elif qtype in ("ranking", "share"):
-            over_dim = self._over(it, open_dims, ents, qtype)
-            m = measures[0]
-            if qtype == "share":
-                a_value = ents[over_dim][0]
-                group_rows = self._rows(t, {k: v for k, v in filters.items() if k != over_dim})
-                group_rows = group_rows[~group_rows["_total"].to_numpy(dtype=bool)]
-                other_open = [d for d in open_dims if d != over_dim]
-                parts = self._groups(t, group_rows, m, [over_dim], derived, facts)
-                a = next((p for p in parts if p["dims"][over_dim] == a_value), None)
-                if a is None or sum(p["value"] for p in parts) <= 0:
-                    raise Abstain("entity", c.why_entity(over_dim, a_value), t)
-                share_ctx = T.entity({k: v for k, v in ctx_dims.items() if k != over_dim}) or "전체"
-                text, d = c.share(a, parts, over_dim, share_ctx)
-                summed_note = over_dim if not t.measure(m)["additive"] else ("·".join(other_open) or None)
-            else:
-                base = detail[(detail[[over_dim]] != "계").all(axis=1).to_numpy()]
-                parts = self._groups(t, base, m, [over_dim], derived, facts)
-                if len(parts) < 2:
-                    raise Abstain("entity", f"{T.dim_label(over_dim)} 순위를 매길 자료가 부족합니다.", t)
-                k = it.k or (1 if re.search(r"가장|제일|최다|최고|최대|최저|최소", it.text) else 3)
-                text, d = c.ranking(parts, over_dim, ctx, k, it.lowest)
-                other_open = [x for x in open_dims if x != over_dim]
-                summed_note = "·".join(other_open) or None
-                query["k"] = k
-            derived += d
-            query["over"] = over_dim
-        elif qtype == "comparison":
-            over_dim = multi[0]
-            a_v, b_v = ents[over_dim][:2]
-            other_open = open_dims
-            base = rows_for_open(other_open)
-            m = measures[0]
-            parts = {p["dims"][over_dim]: p for p in self._groups(t, base, m, [over_dim], derived, facts)}
-            if a_v not in parts or b_v not in parts:
-                raise Abstain("entity", c.why_entity(over_dim, a_v if a_v not in parts else b_v), t)
-            cmp_ctx = T.entity({k: v for k, v in ctx_dims.items() if k != over_dim}) or "전체"
-            text, d = c.comparison(parts[a_v], parts[b_v], over_dim, cmp_ctx)
-            derived += d
-            summed_note = "·".join(other_open) if len(base) > 2 and not (base[other_open] == "계").all(axis=None) else None
-            query["over"] = over_dim
-        elif qtype == "change":
-            y1, y2 = years[0], years[-1]
-            base = rows_for_open(open_dims)
-            m = measures[0]
-            parts = {int(p["dims"][YEAR]): p for p in self._groups(t, base, m, [YEAR], derived, facts)}
-            if y1 not in parts or y2 not in parts:
-                raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", t)
-            ent = T.entity({k: v for k, v in ctx_dims.items() if k != YEAR}) or "전체"
-            text, d = c.change(parts[y1], parts[y2], ent)
-            derived += d
-            summed_note = "·".join(open_dims) if len(base) > 2 and not (base[open_dims] == "계").all(axis=None) else None
-        elif qtype in ("ratio", "derived"):
-            name = it.derived or "보험자부담률"
-            a_m, b_m = DERIVED_INPUTS[name]
-            base = rows_for_open(open_dims)
-            (fa,) = self._groups(t, base, a_m, [], derived, facts)
-            (fb,) = self._groups(t, base, b_m, [], derived, facts)
-            if fb["value"] <= 0:
-                raise Abstain("empty", f"{b_m}가 0이라 {name}을 계산할 수 없습니다.", t)
-            if name == "보험자부담률":
-                text, d = c.insurer_rate(fa, fb, ctx)
-            else:
-                text, d = c.derived(name, fa, fb, ctx)
-            derived += d
-            summed_note = "·".join(open_dims) if len(base) > 1 and not (base[open_dims] == "계").all(axis=None) else None
-        else:
-            raise Abstain("ambiguous", "질문 유형을 알 수 없습니다.", t)
-        if summed_note and any(not t.measure(m)["additive"] for m in measures) and "환자수는 한 사람이" not in text:
-            note = c.notes([m for m in measures if not t.measure(m)["additive"]], summed_note).split("\n")[0]
+            raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", t)
+        x = _Exec(self, it, t, Composer(t), rows, ents, filters, years, measures, multi)
+        text = {
+            "lookup": x.lookup,
+            "sum": x.total,
+            "ranking": x.ranking,
+            "share": x.share,
+            "comparison": x.comparison,
+            "change": x.change,
+            "ratio": x.ratio,
+            "derived": x.ratio,
+        }[qtype]()
+        if (
+            x.summed
+            and any(not t.measure(m)["additive"] for m in measures)
+            and "환자수는 한 사람이" not in text
+        ):
+            note = x.c.notes([m for m in measures if not t.measure(m)["additive"]], x.summed).split("\n")[0]
             text = text.replace("\n출처:", f"\n{note}\n출처:", 1)
-        query["years"] = years
-        return Answer(it.text, text, False, qtype, t.table_id, facts, derived, query,
-                      extra=[float(y) for y in years], strip=[c.title])
+        query = {
+            "table": t.table_id,
+            "op": qtype,
+            "filters": filters,
+            "measures": measures,
+            "years": years,
+            **x.query,
+        }
+        return Answer(
+            it.text,
+            text,
+            False,
+            qtype,
+            t.table_id,
+            x.facts,
+            x.derived,
+            query,
+            extra=[float(y) for y in years],
+            strip=[x.c.title],
+        )
 
     def _over(self, it: Intent, open_dims: list[str], ents: dict[str, list[str]], qtype: str) -> str:
         if qtype == "share":
@@ -379,7 +363,9 @@ class Planner:
             if it.over in singles:
                 return it.over
             if not singles:
-                raise Abstain("ambiguous", "비중을 구할 대상(예: 특정 시도나 진료과목)이 질문에 없습니다.", None)
+                raise Abstain(
+                    "ambiguous", "비중을 구할 대상(예: 특정 시도나 진료과목)이 질문에 없습니다.", None
+                )
             return singles[-1]
         if it.over in open_dims:
             return it.over
@@ -388,3 +374,154 @@ class Planner:
         if not open_dims:
             raise Abstain("ambiguous", "순위를 매길 구분(예: 진료과목, 시도)이 질문에 없습니다.", None)
         return open_dims[0]
+
+
+class _Exec:
+    """One question's execution: the rows fetched, what is open, and the answer's facts and figures."""
+
+    def __init__(
+        self,
+        p: Planner,
+        it: Intent,
+        t: TableInfo,
+        c: Composer,
+        rows: pd.DataFrame,
+        ents: dict[str, list[str]],
+        filters: dict[str, list[Any]],
+        years: list[int],
+        measures: list[str],
+        multi: list[str],
+    ) -> None:
+        self.p, self.it, self.t, self.c, self.rows = p, it, t, c, rows
+        self.ents, self.filters, self.years, self.measures, self.multi = ents, filters, years, measures, multi
+        self.detail = rows[~rows["_total"].to_numpy(dtype=bool)]
+        self.open = [d for d in t.dims if d not in PERIOD and d not in ents]
+        self.derived: list[dict[str, Any]] = []
+        self.facts: list[Fact] = []
+        self.query: dict[str, Any] = {}
+        self.summed: str | None = None  # dims summed over, for the 환자수 note
+        ctx_dims: dict[str, Any] = {d: v[0] for d, v in ents.items() if len(v) == 1}
+        if len(years) == 1:
+            ctx_dims[YEAR] = years[0]
+        if it.quarter:
+            ctx_dims[QUARTER] = it.quarter
+        elif QUARTER in t.dims and rows[QUARTER].nunique() == 1:
+            ctx_dims[QUARTER] = str(rows[QUARTER].iloc[0])
+        self.ctx_dims = ctx_dims
+
+    def ctx(self, without: str | None = None) -> str:
+        return T.entity({k: v for k, v in self.ctx_dims.items() if k != without}) or "전체"
+
+    def groups(self, rows: pd.DataFrame, m: str, by: list[str]) -> list[Fact]:
+        return self.p._groups(self.t, rows, m, by, self.derived, self.facts)
+
+    def for_open(self, dims: list[str]) -> pd.DataFrame:
+        """Rows answering for dims left open: the table's own 계 rows if it has them, else its detail rows."""
+        if not dims:
+            return self.rows
+        tot = self.rows[(self.rows[dims] == "계").all(axis=1).to_numpy()]
+        if not tot.empty:
+            return tot
+        base = self.detail[(self.detail[dims] != "계").all(axis=1).to_numpy()]
+        if len(base) > 1:
+            self.summed = "·".join(dims)
+        return base
+
+    def lookup(self) -> str:
+        base = self.for_open(self.open)
+        bodies = []
+        for m in self.measures:
+            (f,) = self.groups(base, m, [])
+            body, d = self.c.lookup(f, self.ctx())
+            self.derived += d
+            bodies.append(body.split("\n")[0])
+        self.query["open"] = self.open
+        return self.c.finish(" ".join(bodies), self.facts, self.measures, self.summed)
+
+    def total(self) -> str:
+        over = [self.it.over] if self.it.over in self.open else self.open
+        if not over:
+            raise Abstain(
+                "ambiguous", "합계를 낼 구분(예: 진료과목, 시도)이 질문에 이미 모두 정해져 있습니다.", self.t
+            )
+        base = self.detail[(self.detail[over] != "계").all(axis=1).to_numpy()]
+        parts = self.groups(base, self.measures[0], over)
+        if not parts:
+            raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", self.t)
+        label = "·".join(over)
+        text, d = self.c.total(
+            [{**f, "dims": {**f["dims"], label: f["dims"].get(over[0])}} for f in parts], label, self.ctx()
+        )
+        self.derived += d
+        self.query["over"] = over
+        return text
+
+    def ranking(self) -> str:
+        over = self.p._over(self.it, self.open, self.ents, "ranking")
+        base = self.detail[(self.detail[[over]] != "계").all(axis=1).to_numpy()]
+        parts = self.groups(base, self.measures[0], [over])
+        if len(parts) < 2:
+            raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
+        k = self.it.k or (1 if re.search(r"가장|제일|최다|최고|최대|최저|최소", self.it.text) else 3)
+        text, d = self.c.ranking(parts, over, self.ctx(), k, self.it.lowest)
+        self.derived += d
+        self.summed = "·".join(x for x in self.open if x != over) or None
+        self.query.update(over=over, k=k)
+        return text
+
+    def share(self) -> str:
+        over = self.p._over(self.it, self.open, self.ents, "share")
+        m, a_value = self.measures[0], self.ents[over][0]
+        group = self.p._rows(self.t, {k: v for k, v in self.filters.items() if k != over})
+        group = group[~group["_total"].to_numpy(dtype=bool)]
+        parts = self.groups(group, m, [over])
+        a = next((f for f in parts if f["dims"][over] == a_value), None)
+        if a is None or sum(f["value"] for f in parts) <= 0:
+            raise Abstain("entity", self.c.why_entity(over, a_value), self.t)
+        text, d = self.c.share(a, parts, over, self.ctx(without=over))
+        self.derived += d
+        self.summed = (
+            over
+            if not self.t.measure(m)["additive"]
+            else ("·".join(x for x in self.open if x != over) or None)
+        )
+        self.query["over"] = over
+        return text
+
+    def comparison(self) -> str:
+        over = self.multi[0]
+        a_v, b_v = self.ents[over][:2]
+        parts = {f["dims"][over]: f for f in self.groups(self.for_open(self.open), self.measures[0], [over])}
+        if a_v not in parts or b_v not in parts:
+            raise Abstain("entity", self.c.why_entity(over, a_v if a_v not in parts else b_v), self.t)
+        text, d = self.c.comparison(parts[a_v], parts[b_v], over, self.ctx(without=over))
+        self.derived += d
+        self.query["over"] = over
+        return text
+
+    def change(self) -> str:
+        y1, y2 = self.years[0], self.years[-1]
+        parts = {
+            int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open), self.measures[0], [YEAR])
+        }
+        if y1 not in parts or y2 not in parts:
+            raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)
+        text, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
+        self.derived += d
+        return text
+
+    def ratio(self) -> str:
+        name = self.it.derived or "보험자부담률"
+        a_m, b_m = DERIVED_INPUTS[name]
+        base = self.for_open(self.open)
+        (fa,) = self.groups(base, a_m, [])
+        (fb,) = self.groups(base, b_m, [])
+        if fb["value"] <= 0:
+            raise Abstain("empty", f"{b_m}가 0이라 {name}을(를) 계산할 수 없습니다.", self.t)
+        text, d = (
+            self.c.insurer_rate(fa, fb, self.ctx())
+            if name == "보험자부담률"
+            else self.c.derived(name, fa, fb, self.ctx())
+        )
+        self.derived += d
+        return text

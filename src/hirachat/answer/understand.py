@@ -22,11 +22,17 @@ _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.\d{1,2})?)(?![A-Za-z0-9])")
 _K = re.compile(r"(?:상위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
 CUES: dict[str, re.Pattern[str]] = {
-    "definition": re.compile(r"(뜻|의미|무엇|무슨\s*말|뭐야|뭔가요|뭐예요|뭔지|이란|란\s*\?|정의|개념|설명해)"),
+    "definition": re.compile(
+        r"(뜻|의미|무엇|무슨\s*말|뭐야|뭔가요|뭐예요|뭔지|이란|란\s*\?|정의|개념|설명해)"
+    ),
     "change": re.compile(r"(대비|증감|변화|변했|늘었|줄었|증가|감소|달라졌|차이가\s*얼마나\s*나|추이|성장)"),
-    "comparison": re.compile(r"(비교|차이|어느\s*쪽|누가\s*더|어디가\s*더|중\s*어디|중\s*어느|중\s*누가|보다\s*많|보다\s*적|더\s*많|더\s*적)"),
+    "comparison": re.compile(
+        r"(비교|차이|어느\s*쪽|누가\s*더|어디가\s*더|중\s*어디|중\s*어느|중\s*누가|보다\s*많|보다\s*적|더\s*많|더\s*적)"
+    ),
     "share": re.compile(r"(비중|점유율|차지|비율|퍼센트|몇\s*%)"),
-    "ranking": re.compile(r"(가장|제일|상위|순위|top|TOP|Top|최다|최고|최대|최저|최소|많은\s*순|높은\s*순|[0-9]+\s*위)"),
+    "ranking": re.compile(
+        r"(가장|제일|상위|순위|top|TOP|Top|최다|최고|최대|최저|최소|많은\s*순|높은\s*순|[0-9]+\s*위)"
+    ),
     "sum": re.compile(r"(합계|총합|합친|합하|합산|더하면|더한|모두\s*합|전체\s*합|총\s*몇|통틀어|총계)"),
 }
 _LOWEST = re.compile(r"(가장|제일)\s*(적|낮|작)|최저|최소|적은\s*순|낮은\s*순")
@@ -51,10 +57,17 @@ class Intent:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "qtype": self.qtype, "years": self.years, "quarter": self.quarter,
+            "qtype": self.qtype,
+            "years": self.years,
+            "quarter": self.quarter,
             "entities": [{"dim": e.dim, "value": e.value, "surface": e.surface} for e in self.entities],
-            "codes": self.codes, "measures": self.measures, "derived": self.derived, "over": self.over,
-            "k": self.k, "lowest": self.lowest, "term": self.term,
+            "codes": self.codes,
+            "measures": self.measures,
+            "derived": self.derived,
+            "over": self.over,
+            "k": self.k,
+            "lowest": self.lowest,
+            "term": self.term,
         }
 
 
@@ -100,10 +113,10 @@ def understand(question: str, lex: Lexicon) -> Intent:
 
     # definitions: a glossary term asked about with a definition cue and no figures
     for term in sorted(TERMS, key=len, reverse=True):
-        if term.replace(" ", "") in work.replace(" ", "") and CUES["definition"].search(work):
-            if not _YEAR.search(work):
-                it.qtype, it.term = "definition", term
-                return it
+        asked = term.replace(" ", "") in work.replace(" ", "") and CUES["definition"].search(work)
+        if asked and not _YEAR.search(work):
+            it.qtype, it.term = "definition", term
+            return it
 
     spans: list[tuple[int, int]] = []
     for m in _YEAR.finditer(work):

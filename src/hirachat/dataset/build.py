@@ -132,7 +132,7 @@ def build_dataset(store_dir: Path, out: Path, cfg: DataConfig) -> BuildResult:
     with FactStore.open(store_dir, read_only=True) as store:
         if not store.tables():
             raise HiraChatError(f"{store.path}: the store has no tables; ingest files first")
-        records = list(generate(store, b.pairs_per_type, b.phrasings, b.top_k, b.seed))
+        records = list(generate(store, b))
     cleaned = clean(records, cfg.clean)
     splits, dropped = assign(cleaned.kept, cfg.split)
     if b.augment:

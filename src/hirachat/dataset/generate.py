@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hirachat.answer.cards import card, fact_cards
 from hirachat.answer.compose import Composer
+from hirachat.config import BuildConfig
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import MEASURE_BY_NAME, SIDO_FULL, TERMS
@@ -28,6 +30,7 @@ from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
 
 PERIOD_DIMS = (YEAR, QUARTER)
+MAX_CONTEXT_FACTS = 30  # larger groups (a sum over 50 departments) train without fact cards
 DERIVED = (  # name, numerator, denominator, op
     ("본인부담금", "요양급여비용총액", "보험자부담금", "diff"),
     ("1인당 진료비", "요양급여비용총액", "환자수", "ratio"),
@@ -49,6 +52,8 @@ class Group:
     derived: list[dict[str, Any]] = field(default_factory=list)
     available: dict[str, Any] = field(default_factory=dict)
     partition: str | None = None  # partition value all facts share (None: no facts)
+    context: list[str] = field(default_factory=list)  # fact cards for a retrieval-style prompt
+    context_ids: list[str] = field(default_factory=list)  # the facts those cards show
 
 
 @dataclass
@@ -111,6 +116,7 @@ class Generator:
         self._groups_by: dict[str, tuple[list[str], list[Any], dict[Any, Any]]] = {}
         self._distinct: dict[str, set[str]] = {}
         self.c = Composer(view.info, rng)
+        self._by_part: dict[str, Any] | None = None
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
@@ -430,7 +436,7 @@ class Generator:
                 answer,
                 [],
                 [],
-                None,
+                self.part(r),  # asked about this row's neighbourhood: it shares the row's split
             )
             g.available = available
             made += 1
@@ -453,7 +459,37 @@ class Generator:
                 return "진료과목", self.rng.choice(missing)
         return None
 
-    def all(self, per_type: int) -> Iterator[Group]:
+    def context(self, g: Group, n: int) -> tuple[list[str], list[str]]:
+        """Cards of the group's facts plus ``n`` neighbours from the same partition (so the same split)."""
+        if g.partition is None:
+            return [], []
+        if self._by_part is None:
+            cols = self.v.partition
+            self._by_part = (
+                {
+                    " ".join(map(str, k if isinstance(k, tuple) else (k,))): v
+                    for k, v in self.v.df.groupby(cols, sort=False).indices.items()
+                }
+                if cols
+                else {}
+            )
+        rows = self._by_part.get(g.partition, [])
+        own = {tuple(sorted((k, str(v)) for k, v in f["dims"].items())) for f in g.facts}
+        picks = [int(i) for i in self.rng.sample(list(rows), min(len(rows), n + len(own)))]
+        cards, ids = fact_cards(g.facts), [f["fact_id"] for f in g.facts]
+        for i in picks:
+            r = self.v.df.iloc[i]
+            dims = {d: (int(r[d]) if d == YEAR else str(r[d])) for d in self.dims}
+            if tuple(sorted((k, str(v)) for k, v in dims.items())) in own or len(cards) >= len(g.facts) + n:
+                continue
+            exact = [m for m in self.measures() if self.exact(r, m)]
+            src = {**self.v.sources.get(r["_source"], {}), "row": int(r["_row"])}
+            cards.append(card(dims, {m: (float(r[m]), self.v.info.measure(m)["unit"]) for m in exact}, src))
+            ids += [fact_id(self.v.info.table_id, dims, m) for m in exact]
+        self.rng.shuffle(cards)
+        return cards, ids
+
+    def all(self, per_type: int, context_cards: int = 0) -> Iterator[Group]:
         for gen in (
             self.lookup,
             self.summed,
@@ -470,6 +506,8 @@ class Generator:
                 if gid in seen:
                     continue
                 seen.add(gid)
+                if context_cards and len(g.facts) <= MAX_CONTEXT_FACTS:
+                    g.context, g.context_ids = self.context(g, context_cards)
                 yield g
                 if len(seen) >= per_type:
                     break
@@ -523,7 +561,9 @@ def questions(
     return out
 
 
-def to_records(g: Group, view: TableView | None, rng: random.Random, n: int) -> list[QARecord]:
+def to_records(
+    g: Group, view: TableView | None, rng: random.Random, n: int, with_facts: float = 0.0
+) -> list[QARecord]:
     years = sorted({f["dims"][YEAR] for f in g.facts if YEAR in f["dims"]})
     meta = {
         "category": view.category() if view else "용어",
@@ -540,16 +580,22 @@ def to_records(g: Group, view: TableView | None, rng: random.Random, n: int) -> 
         "partition": g.partition,
         "synthetic": bool(view and view.info.synthetic),
     }
-    return [record(q, g.answer, dict(meta)) for q in questions(g.qtype, g.slots, rng, n)]
+    out = []
+    for q in questions(g.qtype, g.slots, rng, n):
+        if g.context and rng.random() < with_facts:
+            out.append(record(q, g.answer, {**meta, "context_facts": g.context_ids}, "\n".join(g.context)))
+        else:
+            out.append(record(q, g.answer, dict(meta)))
+    return out
 
 
-def generate(store: FactStore, per_type: int, phrasings: int, top_k: int, seed: int) -> Iterator[QARecord]:
+def generate(store: FactStore, cfg: BuildConfig) -> Iterator[QARecord]:
     """Every table's groups, then the glossary's, as records (phrasings per group)."""
     for info in store.tables():
         view = load_view(store, info)
-        rng = random.Random(f"{seed}:{info.table_id}")
-        for g in Generator(view, rng, top_k).all(per_type):
-            yield from to_records(g, view, rng, phrasings)
-    rng = random.Random(f"{seed}:glossary")
+        rng = random.Random(f"{cfg.seed}:{info.table_id}")
+        for g in Generator(view, rng, cfg.top_k).all(cfg.pairs_per_type, cfg.context_cards):
+            yield from to_records(g, view, rng, cfg.phrasings, cfg.with_facts)
+    rng = random.Random(f"{cfg.seed}:glossary")
     for g in definitions():
-        yield from to_records(g, None, rng, phrasings)
+        yield from to_records(g, None, rng, cfg.phrasings)

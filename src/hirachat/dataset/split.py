@@ -86,8 +86,10 @@ def assign(records: list[QARecord], cfg: SplitConfig) -> tuple[dict[str, list[QA
 
 def leakage(splits: dict[str, list[QARecord]]) -> dict[str, Any]:
     """Facts and paraphrase groups found in more than one split (all zero when the split is sound)."""
-    facts = {
-        s: {f["fact_id"] for r in rs for f in r["metadata"].get("facts", [])} for s, rs in splits.items()
+    facts = {  # facts an answer uses and facts shown as context cards in its input
+        s: {f["fact_id"] for r in rs for f in r["metadata"].get("facts", [])}
+        | {i for r in rs for i in r["metadata"].get("context_facts", [])}
+        for s, rs in splits.items()
     }
     groups = {s: {r["metadata"]["group_id"] for r in rs} for s, rs in splits.items()}
     out: dict[str, Any] = {}

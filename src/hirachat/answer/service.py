@@ -1,0 +1,77 @@
+"""``ask``: question(s) in, JSON-ready answers out. Opens the store read-only, builds the lexicon once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from hirachat.answer.engines import Engine, make_engine
+from hirachat.answer.lexicon import Lexicon
+from hirachat.answer.query import Planner
+from hirachat.answer.retrieve import CardIndex
+from hirachat.answer.understand import understand
+from hirachat.config import InferenceConfig
+from hirachat.data.store import FactStore
+
+SUGGEST_FOR = ("entity", "dimension", "ambiguous")
+
+
+class AskService:
+    def __init__(self, store_dir: Path, cfg: InferenceConfig, engine: str | None = None) -> None:
+        self.store = FactStore.open(store_dir, read_only=True)
+        self.lexicon = Lexicon.build(self.store)
+        self.planner = Planner(self.store, self.lexicon)
+        self.engine: Engine = make_engine(engine or cfg.engine, cfg)
+        self.index_dir = store_dir / "index"
+        self._index: CardIndex | None = None
+        understand("준비", self.lexicon)  # load the morphological analyser before the first question
+
+    def ask(self, question: str) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        intent = understand(question, self.lexicon)
+        ans = self.planner.answer(intent)
+        written = self.engine.write(ans)
+        out: dict[str, Any] = {
+            "question": question,
+            "answer": written.text,
+            "abstained": ans.abstained,
+            "qtype": ans.qtype,
+            "table": ans.table_id,
+            "sources": ans.sources(),
+            "query": ans.query,
+            "engine": written.engine,
+            "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
+        }
+        if written.fallback_reason:
+            out["fallback_reason"] = written.fallback_reason
+        if ans.reason:
+            out["reason"] = ans.reason
+        if ans.reason in SUGGEST_FOR:
+            similar = self.similar(question)
+            if similar:
+                out["similar"] = similar
+                out["answer"] += "\n비슷한 자료: " + " / ".join(similar)
+        return out
+
+    def similar(self, question: str, k: int = 3) -> list[str]:
+        """Headers (no values) of the stored rows closest to the question, as hints after an abstention."""
+        if self._index is None:
+            self._index = CardIndex.load_or_build(self.store, self.index_dir)
+        hits = self._index.search(question, k)  # across tables: the chosen one is the one that lacks it
+        return [self._index.render(self.store, h, values=False) for h in hits]
+
+    def ask_many(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
+        for q in questions:
+            if q.strip():
+                yield self.ask(q.strip())
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> AskService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
