@@ -170,7 +170,7 @@ class Composer:
             op = "diff"
         else:
             value = fa["value"] / fb["value"]
-            unit = "원" if a_m == "요양급여비용총액" else "일"
+            unit = self.info.measure(a_m)["unit"]
             shown = (
                 format_value(round_half_up(value, 0), unit)
                 if unit == "원"
@@ -178,7 +178,7 @@ class Composer:
             )
             body = (
                 f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({self.label(a_m)} {self.val(fa['value'], a_m)}"
-                f" ÷ 환자수 {self.val(fb['value'], b_m)})."
+                f" ÷ {self.label(b_m)} {self.val(fb['value'], b_m)})."
             )
             op = "ratio"
         return self.finish(body, [fa, fb], [a_m, b_m]), [

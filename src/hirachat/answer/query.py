@@ -28,6 +28,7 @@ from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, fact_id
 
 PERIOD = (YEAR, QUARTER)
+SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
 MAX_SUMMED = 100_000  # facts in one answer's sources before we summarise instead of listing
 
 
@@ -99,6 +100,8 @@ class Planner:
                 extra=[],
             )
         try:
+            if it.unknown:
+                raise self._unknown(it)
             table, ents = self._table(it)
             return self._run(it, table, ents)
         except Abstain as a:
@@ -155,6 +158,15 @@ class Planner:
             raise Abstain("entity", Composer(table).why_entity("주상병코드", it.codes[0]), table)
         return table, ents
 
+    def _unknown(self, it: Intent) -> Abstain:
+        """The question names something (a disease name, MRI) that no stored value accounts for."""
+        words = ", ".join(f"'{w}'" for w in it.unknown)
+        text = f"질문의 {words}에 해당하는 항목을 보유한 자료에서 찾지 못했습니다."
+        if any("주상병코드" in t.dims for t in self.lex.tables.values()):
+            text += " 상병은 이름이 아니라 코드(예: J20)로만 제공됩니다."
+        titles = ", ".join(f"「{t.title.replace('_', ' ')}」" for t in self.lex.tables.values())
+        return Abstain("entity", f"{text} 보유 자료: {titles}.", None)
+
     def _diagnose(self, it: Intent, needed: list[str]) -> Abstain:
         """Why no table can answer: the measure, a dimension, or a value is missing."""
         with_measure = [t for t in self.lex.tables.values() if set(needed) <= set(t.measure_names)]
@@ -198,7 +210,22 @@ class Planner:
         if it.previous_year and len(it.years) == 1:
             years = [it.years[0] - 1, it.years[0]]
         elif it.qtype == "change" and not it.years:
-            years = have[-2:]
+            with_all = [
+                y
+                for y in have
+                if all(
+                    str(y) in {p[:4] for p in self.lex.measure_periods[t.table_id].get(m, [])}
+                    for m in measures
+                )
+            ]
+            years = with_all if it.trend else with_all[-2:]
+            if len(years) < 2:
+                raise Abstain(
+                    "year",
+                    Composer(t).why_year(have[0] - 1, have) if have else "연도 자료가 없습니다.",
+                    t,
+                    [float(y) for y in have],
+                )
         else:
             years = sorted(set(it.years))
         for y in years:
@@ -360,13 +387,14 @@ class Planner:
     def _over(self, it: Intent, open_dims: list[str], ents: dict[str, list[str]], qtype: str) -> str:
         if qtype == "share":
             singles = [d for d, v in ents.items() if len(v) == 1 and d not in PERIOD]
-            if it.over in singles:
-                return it.over
             if not singles:
                 raise Abstain(
                     "ambiguous", "비중을 구할 대상(예: 특정 시도나 진료과목)이 질문에 없습니다.", None
                 )
-            return singles[-1]
+            # the part is the entity named nearest before the cue (…에서 내과가 차지하는 비중, … 중 내과 비율)
+            cue = next((m.start() for m in SHARE_CUE.finditer(it.text)), len(it.text))
+            before = [e for e in it.entities if e.dim in singles and 0 <= e.start < cue]
+            return max(before, key=lambda e: e.start).dim if before else singles[-1]
         if it.over in open_dims:
             return it.over
         if len(open_dims) == 1:
@@ -501,13 +529,19 @@ class _Exec:
 
     def change(self) -> str:
         y1, y2 = self.years[0], self.years[-1]
-        parts = {
-            int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open), self.measures[0], [YEAR])
-        }
+        m = self.measures[0]
+        parts = {int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open), m, [YEAR])}
         if y1 not in parts or y2 not in parts:
             raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)
         text, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
         self.derived += d
+        if len(self.years) > 2:  # a trend: the whole series, then the change from first to last
+            series = ", ".join(f"{y}년 {self.c.val(parts[y]['value'], m)}" for y in self.years if y in parts)
+            text = (
+                text.replace("\n", f"\n연도별: {series}\n", 1)
+                if "\n" in text
+                else f"{text}\n연도별: {series}"
+            )
         return text
 
     def ratio(self) -> str:

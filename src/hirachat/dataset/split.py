@@ -78,10 +78,28 @@ def assign(records: list[QARecord], cfg: SplitConfig) -> tuple[dict[str, list[QA
                 else:
                     keep.append(r)
             out[s] = keep
+        _strip_crossing_context(out)
     for s in SPLITS:
         for r in out[s]:
             r["metadata"]["split"] = s
     return out, dropped
+
+
+def _answer_facts(recs: list[QARecord]) -> set[str]:
+    return {f["fact_id"] for r in recs for f in r["metadata"].get("facts", [])}
+
+
+def _strip_crossing_context(out: dict[str, list[QARecord]]) -> None:
+    """Held-out years cut partitions across splits: context cards from another split become plain QA."""
+    for s in SPLITS:
+        others = set().union(*(_answer_facts(out[o]) for o in SPLITS if o != s))
+        others |= {
+            i for o in SPLITS if o != s for r in out[o] for i in r["metadata"].get("context_facts", [])
+        }
+        for r in out[s]:
+            if others.intersection(r["metadata"].get("context_facts", [])):
+                r["input"] = ""
+                r["metadata"] = {k: v for k, v in r["metadata"].items() if k != "context_facts"}
 
 
 def leakage(splits: dict[str, list[QARecord]]) -> dict[str, Any]:
