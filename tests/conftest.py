@@ -46,8 +46,13 @@ def _ints(rec: dict[str, str], names: dict[str, str]) -> dict[str, int]:
 @pytest.fixture(scope="session")
 def raw_dept(real_dir: Path) -> Raw:
     """(year, 시도, 진료과목) → measures, from the CP949 files."""
-    names = {"환자수": "환자수", "명세서 청구건수": "명세서청구건수", "입내원일수": "입내원일수",
-             "요양급여비용총액": "요양급여비용총액", "보험자부담금": "보험자부담금"}
+    names = {
+        "환자수": "환자수",
+        "명세서 청구건수": "명세서청구건수",
+        "입내원일수": "입내원일수",
+        "요양급여비용총액": "요양급여비용총액",
+        "보험자부담금": "보험자부담금",
+    }
     out: Raw = {}
     for p in sorted(real_dir.glob("hira_dept_by_sido_cost_hospital_level_*.csv")):
         for rec in _raw_csv(p, "cp949"):
@@ -55,22 +60,31 @@ def raw_dept(real_dir: Path) -> Raw:
     return out
 
 
-KCD_NAMES = {"환자수": "환자수", "명세서청구건수": "명세서청구건수", "입내원일수": "입내원일수",
-             "보험자부담금(선별포함)": "보험자부담금", "요양급여비용총액(선별포함)": "요양급여비용총액"}
+KCD_NAMES = {
+    "환자수": "환자수",
+    "명세서청구건수": "명세서청구건수",
+    "입내원일수": "입내원일수",
+    "보험자부담금(선별포함)": "보험자부담금",
+    "요양급여비용총액(선별포함)": "요양급여비용총액",
+}
 
 
 @pytest.fixture(scope="session")
 def raw_sex(real_dir: Path) -> Raw:
     """(code, 성별, 입원외래구분) → measures, 2023."""
-    return {(r["주상병코드"], r["성별"], r["입원외래구분"]): _ints(r, KCD_NAMES)
-            for r in _raw_csv(real_dir / "hira_kcd3_by_sex_inout_2023.csv", "utf-8")}
+    return {
+        (r["주상병코드"], r["성별"], r["입원외래구분"]): _ints(r, KCD_NAMES)
+        for r in _raw_csv(real_dir / "hira_kcd3_by_sex_inout_2023.csv", "utf-8")
+    }
 
 
 @pytest.fixture(scope="session")
 def raw_kcd_dept(real_dir: Path) -> Raw:
     """(진료과목, code) → measures, 2023."""
-    return {(r["진료과목"], r["주상병코드"]): _ints(r, KCD_NAMES)
-            for r in _raw_csv(real_dir / "hira_kcd3_by_dept_hospital_level_2023.csv", "utf-8")}
+    return {
+        (r["진료과목"], r["주상병코드"]): _ints(r, KCD_NAMES)
+        for r in _raw_csv(real_dir / "hira_kcd3_by_dept_hospital_level_2023.csv", "utf-8")
+    }
 
 
 @pytest.fixture(scope="session")
@@ -82,4 +96,6 @@ def raw_inst(real_dir: Path) -> dict[str, dict[str, int]]:
     assert ws is not None
     rows = list(ws.iter_rows(values_only=True))
     header = rows[2]
-    return {str(r[0]): {str(h): int(v or 0) for h, v in zip(header[2:], r[2:], strict=True)} for r in rows[3:]}
+    return {
+        str(r[0]): {str(h): int(v or 0) for h, v in zip(header[2:], r[2:], strict=True)} for r in rows[3:]
+    }

@@ -197,3 +197,15 @@ def test_holdout_year_and_augmentation_keep_groups_whole(real_store: Path, tmp_p
     extra = augment(members, 2, 1)
     assert extra and all(e["output"] in {t["output"] for t in members} for e in extra)
     assert not {e["instruction"] for e in extra} & {t["instruction"] for t in members}
+
+
+def test_retrieval_style_inputs_hold_the_answer_facts(built: dict[str, list[dict[str, Any]]]) -> None:
+    with_cards = [r for r in all_records(built) if r["input"]]
+    share = len(with_cards) / len(all_records(built))
+    assert 0.2 < share < 0.7
+    for r in with_cards[:300]:
+        lines = r["input"].split("\n")
+        assert all(" | " in ln for ln in lines)
+        for f in r["metadata"]["facts"]:
+            assert any(f"{int(f['value']):,}" in ln for ln in lines), (f, r["input"])
+        assert set(r["metadata"]["context_facts"]) >= {f["fact_id"] for f in r["metadata"]["facts"]}

@@ -1,7 +1,8 @@
 """BM25 retrieval over fact cards (bm25s), with Kiwi tokens.
 
-One card per stored row. A card's tokens are the Kiwi morphemes of its dimension values, its year and
-its measure names; since values repeat across millions of rows, each distinct value is tokenised once.
+One card per stored row. A card's tokens are the Kiwi morphemes of its dimension values and its year
+(codes stay whole); since values repeat across millions of rows, each distinct value is tokenised once.
+Measure names are left out: every row of a table has the same ones, so they only lengthen cards.
 The index is saved under ``processed/index/`` with the store's state (its active sources), and rebuilt
 only when that state changes. Searching can be restricted to one table (structured filter), and card
 text is rendered from the store on demand, so the index holds no copy of the data.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,12 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from hirachat.answer.cards import card
+from hirachat.answer.lexicon import MEASURE_WORDS
 from hirachat.answer.understand import kiwi
 from hirachat.data.schema import YEAR
 from hirachat.data.store import FactStore
 from hirachat.dataset import templates as T
 
 CONTENT_TAGS = ("NN", "SL", "SN", "XR", "VV", "VA")
+CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]\d{2}(?:\.\d{1,2})?(?![A-Za-z0-9])")
 
 
 @lru_cache(maxsize=200_000)
@@ -36,7 +40,10 @@ def value_tokens(text: str) -> tuple[str, ...]:
 
 
 def question_tokens(question: str) -> list[str]:
-    return [t.form for t in kiwi().tokenize(question) if t.tag.startswith(CONTENT_TAGS)]
+    codes = [c.upper() for c in CODE.findall(question)]  # a code is one token (Kiwi splits J20 into J + 20)
+    return codes + [
+        t.form for t in kiwi().tokenize(CODE.sub(" ", question)) if t.tag.startswith(CONTENT_TAGS)
+    ]
 
 
 def store_state(store: FactStore) -> str:
@@ -71,14 +78,16 @@ class CardIndex:
             tables.append(t.table_id)
             cols = ", ".join(f'"{d}"' for d in t.dims)
             rows = store.con.execute(f'SELECT rowid, {cols} FROM "{t.physical}" ORDER BY rowid').fetchall()
-            measure_tokens = [tok for m in t.measure_names for tok in value_tokens(m)]
             for r in rows:
                 toks: list[str] = []
                 for d, v in zip(t.dims, r[1:], strict=True):
                     if v is None or str(v) == "계":
                         continue
-                    toks += [str(v)] if d == YEAR else value_tokens(T.value_phrase(d, v))
-                corpus.append(toks + measure_tokens)
+                    if d == YEAR or d.endswith("코드"):
+                        toks.append(str(v))
+                    else:
+                        toks += value_tokens(T.value_phrase(d, v))
+                corpus.append(toks)
                 table_of.append(ti)
                 rowids.append(r[0])
         retriever = bm25s.BM25()
@@ -122,8 +131,14 @@ class CardIndex:
             index.save(folder)
         return index
 
-    def search(self, question: str, k: int = 5, table_id: str | None = None) -> list[Hit]:
+    def search(
+        self, question: str, k: int = 5, table_id: str | None = None, values_only: bool = False
+    ) -> list[Hit]:
+        """Top cards; ``values_only`` ignores years and measure names (hints must share a named value)."""
         toks = question_tokens(question)
+        if values_only:
+            generic = {tok for m in MEASURE_WORDS for tok in value_tokens(m)} | set(MEASURE_WORDS)
+            toks = [t for t in toks if not t.isdigit() and t not in generic]
         if not toks or not len(self.rowids):
             return []
         mask = None

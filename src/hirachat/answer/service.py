@@ -59,7 +59,8 @@ class AskService:
         """Headers (no values) of the stored rows closest to the question, as hints after an abstention."""
         if self._index is None:
             self._index = CardIndex.load_or_build(self.store, self.index_dir)
-        hits = self._index.search(question, k)  # across tables: the chosen one is the one that lacks it
+        # across tables (the chosen one is the one that lacks it), matching named values only
+        hits = self._index.search(question, k, values_only=True)
         return [self._index.render(self.store, h, values=False) for h in hits]
 
     def ask_many(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
