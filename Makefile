@@ -10,7 +10,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints-cpu.txt -e ".[dev]"
+	$(BIN)/pip install -q -c constraints-cpu.txt -e ".[dev,train]"
 	touch $@
 
 quickstart: setup            ## the main job on this machine: samples → ingest → dataset

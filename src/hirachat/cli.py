@@ -155,6 +155,62 @@ def ask(
                 typer.echo(f"Q: {res['question']}\n{res['answer']}\n")
 
 
+model_app = typer.Typer(no_args_is_help=True, help="Model directories: the tiny stand-in, adapter export.")
+app.add_typer(model_app, name="model")
+
+
+@app.command("train")
+def train_cmd(overrides: Overrides = None, config: ConfigOpt = None) -> None:
+    """LoRA/QLoRA fine-tuning of paths.base_model on the QA dataset (resumes after an interruption)."""
+    from hirachat.train.recipe import train
+
+    cfg, ws = _setup(config, overrides)
+    run = train(cfg, ws)
+    typer.echo(
+        f"run: {run.root}\n  best:    {run.best}\n  final:   {run.final}\n  history: {run.history}\n  plot:    {run.plot}"
+    )
+
+
+@model_app.command("tiny")
+def model_tiny(
+    out: Annotated[Path, typer.Option(help="Folder for the tiny model and tokenizer.")],
+    data: Annotated[
+        Path | None, typer.Option(help="QA dataset folder whose texts train the tokenizer.")
+    ] = None,
+    vocab: Annotated[int, typer.Option(help="Tokenizer vocabulary size.")] = 4000,
+    hidden: Annotated[int, typer.Option()] = 128,
+    layers: Annotated[int, typer.Option()] = 4,
+    config: ConfigOpt = None,
+) -> None:
+    """Build a scaled-down SOLAR-architecture model (random weights) with a tokenizer trained on the data."""
+    from hirachat.model.tiny import build_tiny, dataset_texts
+
+    _, ws = _setup(config, None)
+    folder = data or ws.cleaned
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise HiraChatError(
+            f"{folder}: no QA jsonl files to train the tokenizer on; run `hira-chat data build` first"
+        )
+    typer.echo(
+        f"tiny model written to {build_tiny(out, dataset_texts(files), vocab, hidden=hidden, layers=layers)}"
+    )
+
+
+@model_app.command("export")
+def model_export(
+    adapter: Annotated[Path, typer.Option(help="A LoRA adapter folder (best_model/ or final_model/).")],
+    out: Annotated[Path, typer.Option(help="Folder for the merged standalone model.")],
+    overrides: Overrides = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Merge a LoRA adapter into its base model and save a standalone model."""
+    from hirachat.train.recipe import merge_adapter
+
+    cfg, ws = _setup(config, overrides)
+    typer.echo(f"merged model written to {merge_adapter(ws.resolve(cfg.paths.base_model), adapter, out)}")
+
+
 @app.command()
 def quickstart(
     files: Annotated[

@@ -98,8 +98,24 @@ class TrainingConfig(Section):
     learning_rate: float = Field(2e-4, gt=0, description="Peak learning rate.")
     max_length: int = Field(512, gt=8, description="Maximum tokens per sample.")
     warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Warm-up share of steps.")
-    early_stopping_patience: int = Field(3, ge=0, description="Evaluations without improvement before stop.")
+    early_stopping_patience: int = Field(
+        3, ge=0, description="Evaluations without improvement before stop (0: off)."
+    )
     seed: int = Field(42, description="Training seed.")
+    packing: bool = Field(True, description="Padding-free best-fit packing (no compute on padding).")
+    eval_steps: int | None = Field(None, gt=0, description="Validate every N steps (default: every epoch).")
+    logging_steps: int = Field(10, gt=0, description="Log losses, lr, tokens/s every N steps.")
+    save_total_limit: int = Field(2, gt=0, description="Checkpoints kept for resuming.")
+    max_steps: int = Field(-1, description="Stop after N optimizer steps (-1: run all epochs).")
+    gradient_checkpointing: bool = Field(True, description="Recompute activations to save memory.")
+    merge: bool = Field(
+        False, description="Also save the adapter merged into the base as a standalone model."
+    )
+    tensorboard: bool = Field(False, description="Also log to TensorBoard (needs the tensorboard package).")
+    run_name: str = Field("solar-hira-lora", description="Folder under workspace/models for this run.")
+    data_dir: Path | None = Field(
+        None, description="Folder with train.jsonl/val.jsonl (default: the cleaned dataset)."
+    )
 
 
 class InferenceConfig(Section):

@@ -1,0 +1,1 @@
+"""Model stage: verify and load SOLAR (or any Llama-family model) from a local directory; the tiny stand-in."""

@@ -1,0 +1,1 @@
+"""Training stage: LoRA/QLoRA supervised fine-tuning on the QA dataset (transformers + PEFT + TRL)."""
