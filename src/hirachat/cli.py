@@ -218,12 +218,15 @@ def quickstart(
     ] = None,
     config: ConfigOpt = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
+    no_train: Annotated[
+        bool, typer.Option("--no-train", help="Skip the tiny-model fine-tuning step.")
+    ] = False,
 ) -> None:
-    """Run the main job end to end on this machine: sample data → ingest → dataset."""
+    """Run the main job end to end on this machine: samples → ingest → dataset → tiny model → answers."""
     from hirachat.quickstart import run_quickstart
 
     cfg, ws = _setup(config, overrides)
-    run_quickstart(cfg, ws, files or [], echo=typer.echo)
+    run_quickstart(cfg, ws, files or [], echo=typer.echo, train_model=not no_train)
 
 
 @app.command("config")

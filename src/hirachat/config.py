@@ -183,10 +183,10 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return tree
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def merge_trees(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in extra.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = merge_trees(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 
@@ -213,7 +213,7 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
         raw = loaded or {}
     elif path is not None:
         raise ConfigError(f"{path}: config file not found")
-    raw = _merge(raw, parse_overrides(overrides or []))
+    raw = merge_trees(raw, parse_overrides(overrides or []))
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:

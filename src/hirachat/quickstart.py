@@ -1,18 +1,20 @@
 """The quickstart: the main job end to end on a machine with no GPU and no SOLAR.
 
-Sample data (synthetic HIRA-like tables, or the user's own files) → ingest → QA dataset → grounded
-answers to a few questions. Each step says what it made and where. Later stages (tiny-model
-training, evaluation, web app) join here as they land.
+Sample data (synthetic HIRA-like tables, or the user's own files) → ingest → QA dataset → LoRA
+fine-tuning of the tiny SOLAR-architecture model (the real recipe, on CPU) → grounded answers to a few
+questions. Each step says what it made and where. Evaluation and the web app join as they land.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hirachat.answer.service import AskService
 from hirachat.atomic import read_jsonl
-from hirachat.config import Config
+from hirachat.config import Config, merge_trees, parse_overrides
 from hirachat.data.ingest import ingest, summary
 from hirachat.data.synthetic import write_samples
 from hirachat.dataset.build import build_dataset
@@ -29,25 +31,71 @@ def demo_questions(test_file: Path) -> list[str]:
     return [picked[t] for t in wanted if t in picked] + ["2023년 MRI 검사 건수는?"]
 
 
+QUICK_TRAIN = [  # a few minutes on two CPU cores: enough to see the loss fall, not to learn the numbers
+    "training.max_steps=60",
+    "training.eval_steps=20",
+    "training.batch_size=8",
+    "training.grad_accum=1",
+    "training.learning_rate=2e-3",
+    "training.max_length=384",
+    "training.gradient_checkpointing=false",
+    "training.logging_steps=10",
+    "training.run_name=tiny-quickstart",
+    "lora.r=8",
+    "lora.alpha=16",
+]
+
+
+def train_tiny(cfg: Config, ws: Workspace, echo: Callable[[str], None]) -> Any:
+    """Build the tiny SOLAR-architecture model on the dataset's texts and fine-tune it with the real recipe."""
+    from hirachat.model.tiny import build_tiny, dataset_texts
+    from hirachat.train.recipe import train
+
+    tiny = (ws.models / "tiny-solar").resolve()
+    if not (tiny / "config.json").exists():
+        build_tiny(tiny, dataset_texts([ws.cleaned / "train.jsonl"]))
+    echo(
+        f"[4/5] LoRA fine-tuning of the tiny SOLAR-architecture model {tiny} on CPU (SOLAR itself: hira-chat train)"
+    )
+    over = [f"paths.base_model={tiny}", f"paths.workspace={ws.root}", *QUICK_TRAIN]
+    run = train(Config.model_validate(merge_trees(cfg.model_dump(mode="json"), parse_overrides(over))), ws)
+    h = json.loads(run.history.read_text(encoding="utf-8"))
+    first, last = h["steps"][0]["loss"], h["steps"][-1]["loss"]
+    evals = " → ".join(f"{e['eval_loss']:.3f}" for e in h["evals"])
+    echo(
+        f"      train loss {first:.3f} → {last:.3f}; validation loss {evals}; token efficiency {h['token_efficiency']}"
+    )
+    return run
+
+
 def run_quickstart(
-    cfg: Config, ws: Workspace, files: list[Path], echo: Callable[[str], None] = print
+    cfg: Config,
+    ws: Workspace,
+    files: list[Path],
+    echo: Callable[[str], None] = print,
+    train_model: bool = True,
 ) -> Path:
-    echo(f"[1/4] data: {'your files' if files else 'synthetic HIRA-like samples'}")
+    echo(f"[1/5] data: {'your files' if files else 'synthetic HIRA-like samples'}")
     if not files:
         files = write_samples(ws.samples)
         for p in files:
             echo(f"      wrote {p}")
-    echo(f"[2/4] ingest → {ws.store_dir / 'facts.duckdb'}")
+    echo(f"[2/5] ingest → {ws.store_dir / 'facts.duckdb'}")
     reports = ingest(files, ws.store_dir, cfg.data, ws.raw)
     for r in reports:
         echo("      " + r.line().replace("\n", "\n      "))
     echo("      " + summary(reports))
     if all(r.status == "error" for r in reports):
         raise HiraChatError("no file could be ingested; see the errors above")
-    echo(f"[3/4] QA dataset → {ws.cleaned}")
+    echo(f"[3/5] QA dataset → {ws.cleaned}")
     result = build_dataset(ws.store_dir, ws.cleaned, cfg.data)
     echo("      " + result.describe().replace("\n", "\n      "))
-    echo("[4/4] grounded answers (hira-chat ask), from the facts store with sources")
+    if train_model:
+        run = train_tiny(cfg, ws, echo)
+        echo(
+            f"      run files: {run.root} (best_model/, final_model/, training_history.json, loss_curve.png)"
+        )
+    echo("[5/5] grounded answers (hira-chat ask), from the facts store with sources")
     with AskService(ws.store_dir, cfg.inference, "grounded") as svc:
         for q in demo_questions(ws.cleaned / "test.jsonl"):
             res = svc.ask(q)

@@ -201,7 +201,7 @@ def test_resume_after_kill_ends_where_an_uninterrupted_run_ends(setup: tuple[Pat
     assert resumed["global_step"] == straight["global_step"] == 20
     assert resumed["lora_sha256"] == straight["lora_sha256"]
     hist = json.loads((root / "workspace/models/killed/training_history.json").read_text())
-    assert hist["resumed_at_step"] >= 10 and [s["step"] for s in hist["steps"]][0] == 1
+    assert hist["resumed_at_step"] >= 10 and hist["steps"][0]["step"] == 1
 
 
 def test_a_half_written_checkpoint_is_never_loaded(tmp_path: Path) -> None:
