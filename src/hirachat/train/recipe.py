@@ -53,20 +53,32 @@ class RunPaths:
         return self.root / "loss_curve.png"
 
 
-def sft_config(cfg: Config, run: RunPaths, use_cpu: bool) -> Any:
+def micro_batches(cfg: Config, flash: bool) -> tuple[int, int]:
+    """(per-device batch, accumulation). Packed bins are flattened into one row per micro-batch; only
+    FlashAttention's varlen kernel keeps attention per sequence there. Without it (CPU, SDPA) the row's
+    attention grows with the square of its length, so feed one bin per micro-step and accumulate the rest:
+    the same bins per optimizer step, at linear cost."""
+    t = cfg.training
+    if t.packing and not flash:
+        return 1, t.batch_size * t.grad_accum
+    return t.batch_size, t.grad_accum
+
+
+def sft_config(cfg: Config, run: RunPaths, use_cpu: bool, flash: bool = False) -> Any:
     import torch
     from trl import SFTConfig
 
     t = cfg.training
+    batch, accum = micro_batches(cfg, flash)
     bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     by_steps = t.eval_steps is not None
     return SFTConfig(
         output_dir=str(run.checkpoints),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
-        per_device_train_batch_size=t.batch_size,
-        per_device_eval_batch_size=t.batch_size,
-        gradient_accumulation_steps=t.grad_accum,
+        per_device_train_batch_size=batch,
+        per_device_eval_batch_size=batch,
+        gradient_accumulation_steps=accum,
         learning_rate=t.learning_rate,
         warmup_steps=t.warmup_ratio,  # a float below 1 is a ratio of the total steps
         lr_scheduler_type="cosine",
@@ -143,7 +155,7 @@ def train(cfg: Config, ws: Workspace) -> RunPaths:
     guard = cb.NanGuard()
     trainer = SFTTrainer(
         model=model,
-        args=sft_config(cfg, run, use_cpu),
+        args=sft_config(cfg, run, use_cpu, flash="flash" in str(model.config._attn_implementation)),
         train_dataset=train_ds,
         eval_dataset=val_ds,
         processing_class=tokenizer,
@@ -160,6 +172,9 @@ def train(cfg: Config, ws: Workspace) -> RunPaths:
         "packing": cfg.training.packing,
         "config": cfg.model_dump(mode="json"),
         "world_size": int(os.environ.get("WORLD_SIZE", "1")),
+        "attention": str(model.config._attn_implementation),
+        "micro_batch": trainer.args.per_device_train_batch_size,
+        "grad_accum": trainer.args.gradient_accumulation_steps,
         "device": "cuda" if not use_cpu else "cpu",
     }
     for c in (
