@@ -133,7 +133,9 @@ def ask(
     store: StoreOpt = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Questions, one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
-    engine: Annotated[str | None, typer.Option(help="grounded | openai (default: inference.engine).")] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="grounded | local | openai (default: inference.engine).")
+    ] = None,
     config: ConfigOpt = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
 ) -> None:
@@ -147,7 +149,7 @@ def ask(
         questions = file.read_text(encoding="utf-8").splitlines()
     else:
         questions = sys.stdin.read().splitlines()
-    with AskService(store or ws.store_dir, cfg.inference, engine) as svc:
+    with AskService(store or ws.store_dir, cfg.inference, engine, ws.resolve(cfg.paths.base_model)) as svc:
         for res in svc.ask_many(questions):
             if as_json:
                 typer.echo(json.dumps(res, ensure_ascii=False, default=str))

@@ -122,9 +122,13 @@ class InferenceConfig(Section):
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     top_p: float = Field(0.9, gt=0, le=1, description="Nucleus sampling.")
     max_new_tokens: int = Field(256, gt=0, le=4096, description="Cap on generated tokens.")
-    engine: Literal["grounded", "openai"] = Field(
+    engine: Literal["grounded", "local", "openai"] = Field(
         "grounded",
-        description="Answer engine: grounded (deterministic) or openai (any OpenAI-compatible server).",
+        description="Answer engine: grounded (deterministic), local (base + LoRA adapter via transformers), "
+        "or openai (any OpenAI-compatible server such as vLLM).",
+    )
+    adapter: Path | None = Field(
+        None, description="LoRA adapter folder for the local engine (e.g. a run's best_model)."
     )
     endpoint: str | None = Field(
         None, description="Base URL of an OpenAI-compatible server, e.g. http://gpu01:8000/v1."

@@ -79,6 +79,26 @@ def _close(n: Number, target: float, about: bool) -> bool:
     return False
 
 
+def _without_names(text: str, facts: Sequence[Mapping[str, Any]], strip: Iterable[str]) -> str:
+    """Remove codes, names and titles whose digits are not numbers (J20, 0~9세, 3단상병)."""
+    removable = {str(v) for f in facts for k, v in f["dims"].items() if k not in ("진료년도", "분기")}
+    removable |= {s for s in strip if s} | set(_KNOWN_WORDS)
+    for s in sorted(removable, key=len, reverse=True):
+        text = text.replace(s, " ")
+    return text
+
+
+def missing_figures(
+    text: str, reference: str, facts: Sequence[Mapping[str, Any]], strip: Iterable[str] = ()
+) -> list[str]:
+    """Figures of ``reference`` (the grounded answer's first sentence, years aside) that ``text`` does not state."""
+    strip = list(strip)
+    years = {float(v) for f in facts for k, v in f["dims"].items() if k in ("진료년도", "분기")}
+    need = [n for n in extract_numbers(_without_names(reference, facts, strip)) if n.value not in years]
+    have = extract_numbers(_without_names(text, facts, strip))
+    return [n.text for n in need if not any(h.matches(n.value) or n.matches(h.value) for h in have)]
+
+
 def ungrounded(
     text: str,
     facts: Sequence[Mapping[str, Any]],
@@ -95,10 +115,7 @@ def ungrounded(
         for k, v in f["dims"].items():
             if k in ("진료년도", "분기"):
                 allowed.append(float(v))
-    removable = {str(v) for f in facts for k, v in f["dims"].items() if k not in ("진료년도", "분기")}
-    removable |= {s for s in strip if s} | set(_KNOWN_WORDS)
-    for s in sorted(removable, key=len, reverse=True):
-        text = text.replace(s, " ")
+    text = _without_names(text, facts, strip)
     for n in extract_numbers(text):
         about = bool(_ABOUT.search(text[max(0, n.start - 6) : n.start]))
         if not any(_close(n, a, about) for a in allowed):

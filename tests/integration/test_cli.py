@@ -30,8 +30,12 @@ def test_quickstart_from_an_empty_folder(tmp_path: Path) -> None:
     cleaned = tmp_path / "workspace" / "data" / "hira" / "cleaned"
     for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.md", "manifest.json"):
         assert (cleaned / name).is_file(), name
-    assert "leakage across splits: 0" in r.stdout and "[4/4] grounded answers" in r.stdout
-    assert "'MRI'" in r.stdout and "출처: 건강보험심사평가원" in r.stdout.split("[4/4]")[1]
+    assert "leakage across splits: 0" in r.stdout and "[5/5] grounded answers" in r.stdout
+    assert "'MRI'" in r.stdout and "출처: 건강보험심사평가원" in r.stdout.split("[5/5]")[1]
+    run = tmp_path / "workspace" / "models" / "tiny-quickstart"
+    history = json.loads((run / "training_history.json").read_text(encoding="utf-8"))
+    assert history["steps"][-1]["loss"] < history["steps"][0]["loss"] and (run / "loss_curve.png").exists()
+    assert "train loss" in r.stdout.split("[4/5]")[1]
     first = json.loads((cleaned / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["metadata"]["synthetic"] is True or first["metadata"]["table_id"] == "glossary"
     again = hira(tmp_path, "data", "ingest", "workspace/data/samples")

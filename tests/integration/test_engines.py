@@ -81,6 +81,13 @@ def test_invented_number_falls_back_to_the_grounded_answer(real_store: Path, llm
     assert f"{value:,}명" in res["answer"] and f"{value + 1000:,}" not in res["answer"]
 
 
+def test_an_answer_without_the_figure_falls_back(real_store: Path, llm: str) -> None:
+    FakeLLM.reply = "서울 내과 환자가 많습니다."  # no number: nothing wrong, nothing answered
+    with service(real_store, llm) as svc:
+        res = svc.ask(QUESTION)
+    assert res["engine"] == "grounded" and "leaves out" in res["fallback_reason"]
+
+
 def test_unreachable_endpoint_falls_back(real_store: Path) -> None:
     with service(real_store, "http://127.0.0.1:9/v1") as svc:
         res = svc.ask(QUESTION)

@@ -157,6 +157,28 @@ def test_merged_and_unmerged_models_give_the_same_logits(setup: tuple[Path, Path
     assert torch.allclose(a, m, atol=1e-4) and not torch.allclose(a, b, atol=1e-4)
 
 
+def test_local_engine_answers_or_falls_back_never_unchecked(
+    setup: tuple[Path, Path], real_store: Path
+) -> None:
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+    from hirachat.grounding import missing_figures
+
+    root, model_dir = setup
+    adapter = root / "workspace" / "models" / "basic" / "best_model"
+    cfg = InferenceConfig(engine="local", adapter=adapter, max_new_tokens=40)
+    with AskService(real_store, cfg, base_model=model_dir) as svc:
+        res = svc.ask("2019년 서울 내과 환자수는?")
+        abstain = svc.ask("2031년 서울 내과 환자수는?")
+    assert res["generated_tokens"] > 0  # the tiny model did write something
+    if res["engine"] == "local":
+        assert not missing_figures(res["answer"], "2,931,188명", [], [])
+    else:
+        assert res["engine"] == "grounded" and "grounding check" in res["fallback_reason"]
+        assert "2,931,188명" in res["answer"]
+    assert abstain["abstained"] and abstain["engine"] == "grounded" and "generated_tokens" not in abstain
+
+
 def train_cli(root: Path, model: Path, *extra: str) -> list[str]:
     return [
         sys.executable,

@@ -1,6 +1,7 @@
 """Answer engines: who writes the final text.
 
 ``grounded``: the deterministic answer from the planner (always available; the default with no LLM).
+``local``: the base model with a LoRA adapter, loaded from local folders (transformers + PEFT).
 ``openai``: any OpenAI-compatible chat endpoint (vLLM serving SOLAR + LoRA, say) writes the answer from
 the retrieved facts only; the numeric grounding check then verifies every number it wrote, and on any
 problem (an unsupported number, an error, a timeout) the grounded answer is used and the reason kept.
@@ -14,15 +15,16 @@ import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from hirachat.answer.cards import fact_cards
 from hirachat.answer.query import Answer
 from hirachat.config import InferenceConfig
 from hirachat.errors import ConfigError
-from hirachat.grounding import ungrounded
+from hirachat.grounding import missing_figures, ungrounded
 from hirachat.numbers import format_number
-from hirachat.prompt import chat_messages
+from hirachat.prompt import chat_messages, solar_prompt
 
 MAX_CARDS = 40
 
@@ -97,20 +99,72 @@ class OpenAIEngine:
             text, tokens = self._complete(chat_messages(ans.question, cards))
         except (urllib.error.URLError, TimeoutError, OSError, KeyError, ValueError) as exc:
             return Written(ans.answer, "grounded", f"model endpoint failed: {exc}")
-        body = text.split("출처:")[0]
-        problem = ungrounded(body, ans.facts, ans.derived, ans.extra, ans.strip)
-        if problem:
-            return Written(
-                ans.answer, "grounded", f"model answer failed the grounding check: {problem}", tokens
+        return checked(text, ans, self.name, tokens)
+
+
+class LocalEngine:
+    """SOLAR (or the tiny stand-in) with a LoRA adapter, loaded from local folders, writes the answer."""
+
+    name = "local"
+
+    def __init__(self, cfg: InferenceConfig, base: Path) -> None:
+        from peft import PeftModel
+
+        from hirachat.model.load import load_model, load_tokenizer
+
+        self.cfg = cfg
+        self.tokenizer = load_tokenizer(base)
+        model = load_model(base)
+        if cfg.adapter is not None:
+            model = PeftModel.from_pretrained(model, str(cfg.adapter), local_files_only=True)
+        self.model = model.eval()
+
+    def generate(self, prompt: str) -> tuple[str, int]:
+        import torch
+
+        ids = self.tokenizer(prompt, return_tensors="pt").to(self.model.device)
+        sample = self.cfg.temperature > 0
+        with torch.no_grad():
+            out = self.model.generate(
+                **ids,
+                max_new_tokens=self.cfg.max_new_tokens,
+                do_sample=sample,
+                temperature=self.cfg.temperature if sample else None,
+                top_p=self.cfg.top_p if sample else None,
+                pad_token_id=self.tokenizer.pad_token_id,
+                eos_token_id=self.tokenizer.eos_token_id,
             )
-        if "출처" not in text:
-            text = text.rstrip() + "\n" + ans.answer.split("\n")[-1]
-        return Written(text.strip(), self.name, None, tokens)
+        new = out[0, ids["input_ids"].shape[1] :]
+        return self.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0])
+
+    def write(self, ans: Answer) -> Written:
+        if ans.abstained or not ans.facts:
+            return Written(ans.answer, "grounded")
+        text, tokens = self.generate(
+            solar_prompt(ans.question, fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans))
+        )
+        return checked(text, ans, self.name, tokens)
 
 
-def make_engine(name: str, cfg: InferenceConfig) -> Engine:
+def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
+    """A model's text if every number in it is grounded; otherwise the grounded answer, with the reason."""
+    problem = ungrounded(text.split("출처:")[0], ans.facts, ans.derived, ans.extra, ans.strip)
+    missing = missing_figures(text, ans.answer.split("\n")[0], ans.facts, ans.strip)
+    if problem or missing:
+        why = problem or f"it leaves out {', '.join(missing)}"
+        return Written(ans.answer, "grounded", f"model answer failed the grounding check: {why}", tokens)
+    if "출처" not in text:
+        text = text.rstrip() + "\n" + ans.answer.split("\n")[-1]
+    return Written(text.strip(), engine, None, tokens)
+
+
+def make_engine(name: str, cfg: InferenceConfig, base: Path | None = None) -> Engine:
     if name == "grounded":
         return GroundedEngine()
     if name == "openai":
         return OpenAIEngine(cfg)
-    raise ConfigError(f"unknown engine {name!r} (grounded or openai)")
+    if name == "local":
+        if base is None:
+            raise ConfigError("the local engine needs paths.base_model")
+        return LocalEngine(cfg, base)
+    raise ConfigError(f"unknown engine {name!r} (grounded, local or openai)")

@@ -19,11 +19,13 @@ SUGGEST_FOR = ("entity", "dimension", "ambiguous")
 
 
 class AskService:
-    def __init__(self, store_dir: Path, cfg: InferenceConfig, engine: str | None = None) -> None:
+    def __init__(
+        self, store_dir: Path, cfg: InferenceConfig, engine: str | None = None, base_model: Path | None = None
+    ) -> None:
         self.store = FactStore.open(store_dir, read_only=True)
         self.lexicon = Lexicon.build(self.store)
         self.planner = Planner(self.store, self.lexicon)
-        self.engine: Engine = make_engine(engine or cfg.engine, cfg)
+        self.engine: Engine = make_engine(engine or cfg.engine, cfg, base_model)
         self.index_dir = store_dir / "index"
         self._index: CardIndex | None = None
         understand("준비", self.lexicon)  # load the morphological analyser before the first question
@@ -46,6 +48,8 @@ class AskService:
         }
         if written.fallback_reason:
             out["fallback_reason"] = written.fallback_reason
+        if written.generated_tokens is not None:
+            out["generated_tokens"] = written.generated_tokens
         if ans.reason:
             out["reason"] = ans.reason
         if ans.reason in SUGGEST_FOR:
