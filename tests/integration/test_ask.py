@@ -123,6 +123,18 @@ ANSWERABLE: list[tuple[str, str, Expect]] = [
         ],
     ),
     (
+        "ranking",
+        "2019년 내과 진료비 하위 3개 시도",
+        lambda d, s, k, i: [
+            f"{r + 1}위 {sd} {n(v)}원"
+            for r, (v, sd) in enumerate(
+                sorted(
+                    (x["요양급여비용총액"], sd) for (y, sd, dp), x in d.items() if y == 2019 and dp == "내과"
+                )[:3]
+            )
+        ],
+    ),
+    (
         "comparison",
         "2016년 안과 환자수, 서울이랑 부산 중 어디가 더 많아?",
         lambda d, s, k, i: [
@@ -206,6 +218,8 @@ UNANSWERABLE = [
     ("dimension", "2023년 부산 J20 환자수는?"),
     ("measure", "2019년 서울 내과 의료행위 총사용량은?"),
     ("year", "2012년 부산 안과 진료비는 얼마였어?"),
+    ("year", "2024년 1분기 서울 의원 수는?"),
+    ("ambiguous", "2019"),
 ]
 
 
@@ -240,8 +254,10 @@ def test_unanswerable_questions_abstain_without_numbers(
     assert "자료가 없습니다" in res["answer"] or "없어" in res["answer"]
     text = re.sub(r"「[^」]*」", "", res["answer"].split("비슷한 자료:")[0])  # titles may hold digits (kcd3)
     numbers = {int(x) for x in re.findall(r"\d+", re.sub(r"[A-Z]\d+", "", text))}
-    years = {int(y) for y in re.findall(r"(\d{4})년", text)}
-    assert numbers <= years, text  # the only numbers are years (asked, or held by the table)
+    periods = {int(y) for y in re.findall(r"(\d{4})년", text)} | {
+        int(q) for q in re.findall(r"(\d)분기", text)
+    }
+    assert numbers <= periods, text  # the only numbers are periods (asked, or held by the table)
     assert not res["sources"]
 
 

@@ -102,6 +102,13 @@ class Planner:
         try:
             if it.unknown:
                 raise self._unknown(it)
+            if not (it.measures or it.derived or it.entities or it.codes):
+                raise Abstain(
+                    "ambiguous",
+                    "무엇을 알고 싶으신지 알 수 없습니다. 항목(예: 환자수, 진료비)이나 대상(예: 2019년 서울 "
+                    "내과, 상병코드 J20)을 넣어 다시 물어봐 주세요.",
+                    None,
+                )
             table, ents = self._table(it)
             return self._run(it, table, ents)
         except Abstain as a:
@@ -237,6 +244,17 @@ class Planner:
                     raise Abstain(
                         "drift", Composer(t).why_drift(m, y, periods), t, [float(p[:4]) for p in periods]
                     )
+        if it.quarter and QUARTER in t.dims:
+            quarters = sorted(self.lex.values[t.table_id].get(QUARTER, set()))
+            if it.quarter not in quarters:
+                have_q = ", ".join(f"{q}분기" for q in quarters)
+                raise Abstain(
+                    "year",
+                    f"「{t.title.replace('_', ' ')}」에는 {it.quarter}분기 자료가 없습니다. "
+                    f"이 표가 보유한 분기는 {have_q}입니다.",
+                    t,
+                    [float(q) for q in quarters] + [float(it.quarter)],
+                )
         if not years:
             latest = [
                 y

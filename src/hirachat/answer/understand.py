@@ -21,7 +21,7 @@ from hirachat.data.vocab import TERMS
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
 _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.\d{1,2})?)(?![A-Za-z0-9])")
-_K = re.compile(r"(?:상위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
+_K = re.compile(r"(?:상위|하위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
 CUES: dict[str, re.Pattern[str]] = {
     "definition": re.compile(
         r"(뜻|의미|무엇|무슨\s*말|뭐야|뭔가요|뭐예요|뭔지|이란|란\s*\?|정의|개념|설명해)"
@@ -32,11 +32,11 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "share": re.compile(r"(비중|점유율|차지|비율|퍼센트|몇\s*%)"),
     "ranking": re.compile(
-        r"(가장|제일|상위|순위|top|TOP|Top|최다|최고|최대|최저|최소|많은\s*순|높은\s*순|[0-9]+\s*위)"
+        r"(가장|제일|상위|하위|순위|top|TOP|Top|최다|최고|최대|최저|최소|많은\s*순|높은\s*순|[0-9]+\s*위)"
     ),
     "sum": re.compile(r"(합계|총합|합친|합하|합산|더하면|더한|모두\s*합|전체\s*합|총\s*몇|통틀어|총계)"),
 }
-_LOWEST = re.compile(r"(가장|제일)\s*(적|낮|작)|최저|최소|적은\s*순|낮은\s*순")
+_LOWEST = re.compile(r"(가장|제일)\s*(적|낮|작)|최저|최소|적은\s*순|낮은\s*순|하위")
 _PREV_YEAR = re.compile(r"(전년|직전\s*연도)")
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
