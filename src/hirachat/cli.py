@@ -213,6 +213,58 @@ def model_export(
     typer.echo(f"merged model written to {merge_adapter(ws.resolve(cfg.paths.base_model), adapter, out)}")
 
 
+@app.command("eval")
+def eval_cmd(
+    overrides: Overrides = None,
+    split: Annotated[str, typer.Option(help="Split to score (train, val, test).")] = "test",
+    file: Annotated[Path | None, typer.Option("--file", help="A QA jsonl file instead of a split.")] = None,
+    engine: Annotated[
+        str, typer.Option(help="Comma-separated: grounded, model (unguarded), guarded.")
+    ] = "grounded",
+    adapter: Annotated[
+        Path | None, typer.Option(help="LoRA adapter for model variants (a run's best_model/).")
+    ] = None,
+    temperature: Annotated[
+        str, typer.Option(help="Comma-separated temperatures for model variants.")
+    ] = "0.1",
+    limit: Annotated[int | None, typer.Option(help="Score only the first N questions.")] = None,
+    run: Annotated[str | None, typer.Option(help="Folder under workspace/eval (a rerun resumes it).")] = None,
+    store: StoreOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Score engines/models on a split: numeric accuracy, hallucination, abstention, chrF, latency; report."""
+    from rich.progress import Progress
+
+    from hirachat.eval.run import evaluate
+
+    cfg, ws = _setup(config, overrides)
+    engines = [e.strip() for e in engine.split(",") if e.strip()]
+    temps = [float(t) for t in temperature.split(",") if t.strip()]
+    name = run or f"{split if file is None else file.stem}-{'-'.join(engines)}"
+    out = ws.eval / name
+    with Progress(transient=True) as bar:
+        task = bar.add_task("evaluating", total=None)
+        metrics = evaluate(
+            cfg,
+            store or ws.store_dir,
+            file or ws.cleaned / f"{split}.jsonl",
+            out,
+            engines,
+            temps,
+            limit,
+            ws.resolve(cfg.paths.base_model),
+            adapter,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    for vname, v in metrics["variants"].items():
+        o = v["overall"]
+        typer.echo(
+            f"{vname:18s} accuracy {o.get('accuracy')}  numeric {o.get('numeric_accuracy')}  "
+            f"hallucination {o.get('hallucination_rate')}  chrF {o.get('chrf')}  p95 {o.get('latency_p95_ms')} ms"
+        )
+    typer.echo(f"report: {out / 'report.html'} (also report.md, metrics.json, items.jsonl)")
+
+
 @app.command()
 def quickstart(
     files: Annotated[

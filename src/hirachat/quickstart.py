@@ -55,7 +55,7 @@ def train_tiny(cfg: Config, ws: Workspace, echo: Callable[[str], None]) -> Any:
     if not (tiny / "config.json").exists():
         build_tiny(tiny, dataset_texts([ws.cleaned / "train.jsonl"]))
     echo(
-        f"[4/5] LoRA fine-tuning of the tiny SOLAR-architecture model {tiny} on CPU (SOLAR itself: hira-chat train)"
+        f"[4/6] LoRA fine-tuning of the tiny SOLAR-architecture model {tiny} on CPU (SOLAR itself: hira-chat train)"
     )
     over = [f"paths.base_model={tiny}", f"paths.workspace={ws.root}", *QUICK_TRAIN]
     run = train(Config.model_validate(merge_trees(cfg.model_dump(mode="json"), parse_overrides(over))), ws)
@@ -68,6 +68,33 @@ def train_tiny(cfg: Config, ws: Workspace, echo: Callable[[str], None]) -> Any:
     return run
 
 
+def evaluate_quick(cfg: Config, ws: Workspace, adapter: Path, echo: Callable[[str], None]) -> Path:
+    """Score the grounded engine and the tiny fine-tuned model (unguarded and guarded) on part of the test split."""
+    from hirachat.eval.run import evaluate
+
+    out = ws.eval / "quickstart"
+    echo(f"[6/6] evaluation on the test split (first 40 questions) → {out}")
+    quick = cfg.model_copy(update={"inference": cfg.inference.model_copy(update={"max_new_tokens": 96})})
+    m = evaluate(
+        quick,
+        ws.store_dir,
+        ws.cleaned / "test.jsonl",
+        out,
+        ["grounded", "model", "guarded"],
+        [0.1],
+        40,
+        (ws.models / "tiny-solar").resolve(),
+        adapter.resolve(),
+    )
+    for name, v in m["variants"].items():
+        o = v["overall"]
+        echo(
+            f"      {name:14s} accuracy {o['accuracy']}  hallucination {o['hallucination_rate']}  "
+            f"chrF {o['chrf']}  p95 {o['latency_p95_ms']} ms"
+        )
+    return out / "report.html"
+
+
 def run_quickstart(
     cfg: Config,
     ws: Workspace,
@@ -75,19 +102,19 @@ def run_quickstart(
     echo: Callable[[str], None] = print,
     train_model: bool = True,
 ) -> Path:
-    echo(f"[1/5] data: {'your files' if files else 'synthetic HIRA-like samples'}")
+    echo(f"[1/6] data: {'your files' if files else 'synthetic HIRA-like samples'}")
     if not files:
         files = write_samples(ws.samples)
         for p in files:
             echo(f"      wrote {p}")
-    echo(f"[2/5] ingest → {ws.store_dir / 'facts.duckdb'}")
+    echo(f"[2/6] ingest → {ws.store_dir / 'facts.duckdb'}")
     reports = ingest(files, ws.store_dir, cfg.data, ws.raw)
     for r in reports:
         echo("      " + r.line().replace("\n", "\n      "))
     echo("      " + summary(reports))
     if all(r.status == "error" for r in reports):
         raise HiraChatError("no file could be ingested; see the errors above")
-    echo(f"[3/5] QA dataset → {ws.cleaned}")
+    echo(f"[3/6] QA dataset → {ws.cleaned}")
     result = build_dataset(ws.store_dir, ws.cleaned, cfg.data)
     echo("      " + result.describe().replace("\n", "\n      "))
     if train_model:
@@ -95,13 +122,19 @@ def run_quickstart(
         echo(
             f"      run files: {run.root} (best_model/, final_model/, training_history.json, loss_curve.png)"
         )
-    echo("[5/5] grounded answers (hira-chat ask), from the facts store with sources")
+    echo(f"[5/{6 if train_model else 5}] grounded answers (hira-chat ask), from the facts store with sources")
     with AskService(ws.store_dir, cfg.inference, "grounded") as svc:
         for q in demo_questions(ws.cleaned / "test.jsonl"):
             res = svc.ask(q)
             echo(f"      Q: {q}")
             echo("      A: " + res["answer"].replace("\n", "\n         ") + f"  [{res['latency_ms']} ms]")
+    if train_model:
+        report = evaluate_quick(
+            cfg, ws, run.best if (run.best / "adapter_config.json").exists() else run.final, echo
+        )
     echo("")
+    if train_model:
+        echo(f"evaluation report: {report} (open it in a browser)")
     echo("done. next: look at the pairs (head -3 " + str(ws.cleaned / "train.jsonl") + ")")
     echo('      ask your own question: hira-chat ask "2019년 서울 내과 환자수는?"')
     echo(

@@ -30,12 +30,16 @@ def test_quickstart_from_an_empty_folder(tmp_path: Path) -> None:
     cleaned = tmp_path / "workspace" / "data" / "hira" / "cleaned"
     for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.md", "manifest.json"):
         assert (cleaned / name).is_file(), name
-    assert "leakage across splits: 0" in r.stdout and "[5/5] grounded answers" in r.stdout
-    assert "'MRI'" in r.stdout and "출처: 건강보험심사평가원" in r.stdout.split("[5/5]")[1]
+    assert "leakage across splits: 0" in r.stdout and "[5/6] grounded answers" in r.stdout
+    assert "'MRI'" in r.stdout and "출처: 건강보험심사평가원" in r.stdout.split("[5/6]")[1]
     run = tmp_path / "workspace" / "models" / "tiny-quickstart"
     history = json.loads((run / "training_history.json").read_text(encoding="utf-8"))
     assert history["steps"][-1]["loss"] < history["steps"][0]["loss"] and (run / "loss_curve.png").exists()
-    assert "train loss" in r.stdout.split("[4/5]")[1]
+    assert "train loss" in r.stdout.split("[4/6]")[1]
+    report = tmp_path / "workspace" / "eval" / "quickstart"
+    assert (report / "report.html").exists() and "[6/6] evaluation" in r.stdout
+    metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["variants"]["grounded"]["overall"]["accuracy"] >= 0.9
     first = json.loads((cleaned / "train.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["metadata"]["synthetic"] is True or first["metadata"]["table_id"] == "glossary"
     again = hira(tmp_path, "data", "ingest", "workspace/data/samples")

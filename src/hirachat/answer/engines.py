@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from hirachat.answer.cards import fact_cards
 from hirachat.answer.query import Answer
@@ -119,11 +120,23 @@ class LocalEngine:
             model = PeftModel.from_pretrained(model, str(cfg.adapter), local_files_only=True)
         self.model = model.eval()
 
-    def generate(self, prompt: str) -> tuple[str, int]:
+    def generate_timed(self, prompt: str) -> tuple[str, int, float]:
+        """(text, generated tokens, milliseconds to the first token)."""
         import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
 
+        class FirstToken(StoppingCriteria):
+            def __init__(self) -> None:
+                self.at: float | None = None
+
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
+                self.at = self.at or time.perf_counter()
+                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+        first = FirstToken()
         ids = self.tokenizer(prompt, return_tensors="pt").to(self.model.device)
         sample = self.cfg.temperature > 0
+        t0 = time.perf_counter()
         with torch.no_grad():
             out = self.model.generate(
                 **ids,
@@ -133,9 +146,15 @@ class LocalEngine:
                 top_p=self.cfg.top_p if sample else None,
                 pad_token_id=self.tokenizer.pad_token_id,
                 eos_token_id=self.tokenizer.eos_token_id,
+                stopping_criteria=StoppingCriteriaList([first]),
             )
         new = out[0, ids["input_ids"].shape[1] :]
-        return self.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0])
+        ttft = ((first.at or time.perf_counter()) - t0) * 1000
+        return self.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0]), ttft
+
+    def generate(self, prompt: str) -> tuple[str, int]:
+        text, tokens, _ = self.generate_timed(prompt)
+        return text, tokens
 
     def write(self, ans: Answer) -> Written:
         if ans.abstained or not ans.facts:

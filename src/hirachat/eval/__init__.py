@@ -1,0 +1,1 @@
+"""Evaluation stage: score engines and models on a split; metrics, comparisons, reports."""
