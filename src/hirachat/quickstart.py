@@ -73,7 +73,7 @@ def evaluate_quick(cfg: Config, ws: Workspace, adapter: Path, echo: Callable[[st
     from hirachat.eval.run import evaluate
 
     out = ws.eval / "quickstart"
-    echo(f"[6/6] evaluation on the test split (first 40 questions) → {out}")
+    echo(f"[6/6] evaluation on the test split (40 questions across all types) → {out}")
     quick = cfg.model_copy(update={"inference": cfg.inference.model_copy(update={"max_new_tokens": 96})})
     m = evaluate(
         quick,

@@ -9,6 +9,7 @@ Items are appended to ``items.jsonl`` as they finish, so an interrupted run resu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -91,7 +92,7 @@ class Runner:
         facts = [f["value"] for f in meta.get("facts", [])] + [d["value"] for d in meta.get("derived", [])]
         s = score(text, ref, meta["qtype"] == "unanswerable", facts)
         return {
-            "id": meta["group_id"] + ":" + str(abs(hash(q)) % 10**8),
+            "id": meta["group_id"] + ":" + hashlib.sha1(q.encode("utf-8")).hexdigest()[:8],
             "variant": v.name,
             "question": q,
             "reference": ref,
@@ -115,8 +116,19 @@ class Runner:
         self.svc.close()
 
 
-def item_key(rec: dict[str, Any]) -> str:
-    return rec["metadata"]["group_id"] + "|" + rec["instruction"]
+def stratified(recs: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
+    """The first ``limit`` questions taken round-robin over question types (file order within a type)."""
+    if not limit or limit >= len(recs):
+        return recs
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for r in recs:
+        by_type.setdefault(r["metadata"]["qtype"], []).append(r)
+    out: list[dict[str, Any]] = []
+    while len(out) < limit:
+        for queue in by_type.values():
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out
 
 
 def bootstrap_diff(
@@ -148,7 +160,7 @@ def evaluate(
 
     if not data.exists():
         raise HiraChatError(f"{data}: no question file; run `hira-chat data build` first")
-    recs = [r for r in read_jsonl(data) if r["metadata"]["qtype"] != "definition"][: limit or None]
+    recs = stratified([r for r in read_jsonl(data) if r["metadata"]["qtype"] != "definition"], limit)
     vs = variants(engines, temperatures)
     out.mkdir(parents=True, exist_ok=True)
     items_path = out / "items.jsonl"
