@@ -224,6 +224,10 @@ def eval_cmd(
     adapter: Annotated[
         Path | None, typer.Option(help="LoRA adapter for model variants (a run's best_model/).")
     ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Base model folder (default: paths.base_model).")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Answers generated at once by model variants.")] = 8,
     temperature: Annotated[
         str, typer.Option(help="Comma-separated temperatures for model variants.")
     ] = "0.1",
@@ -252,9 +256,10 @@ def eval_cmd(
             engines,
             temps,
             limit,
-            ws.resolve(cfg.paths.base_model),
+            model or ws.resolve(cfg.paths.base_model),
             adapter,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            batch=batch,
         )
     for vname, v in metrics["variants"].items():
         o = v["overall"]

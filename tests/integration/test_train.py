@@ -115,7 +115,9 @@ def test_packed_sequences_do_not_attend_to_each_other(setup: tuple[Path, Path]) 
     assert torch.allclose(alone[0], packed[0, 7:], atol=1e-5)
 
 
-def test_training_writes_best_final_history_and_plot(setup: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def basic_run(setup: tuple[Path, Path]) -> RunPaths:
+    """One short training run (24 steps, validation every 8, merged export) shared by the tests that read it."""
     root, model_dir = setup
     cfg, ws = cfg_for(
         root,
@@ -125,7 +127,11 @@ def test_training_writes_best_final_history_and_plot(setup: tuple[Path, Path]) -
         "training.run_name=basic",
         "training.merge=true",
     )
-    run = train(cfg, ws)
+    return train(cfg, ws)
+
+
+def test_training_writes_best_final_history_and_plot(basic_run: RunPaths) -> None:
+    run = basic_run
     h = json.loads(run.history.read_text(encoding="utf-8"))
     assert h["global_step"] == 24 and h["token_efficiency"] >= 0.99 and h["packing"]
     losses = [s["loss"] for s in h["steps"]]
@@ -141,11 +147,13 @@ def test_training_writes_best_final_history_and_plot(setup: tuple[Path, Path]) -
     assert (run.merged / "config.json").exists() and not (run.merged / "adapter_config.json").exists()
 
 
-def test_merged_and_unmerged_models_give_the_same_logits(setup: tuple[Path, Path]) -> None:
+def test_merged_and_unmerged_models_give_the_same_logits(
+    setup: tuple[Path, Path], basic_run: RunPaths
+) -> None:
     from peft import PeftModel
 
-    root, model_dir = setup
-    run = RunPaths(root / "workspace" / "models" / "basic")
+    _, model_dir = setup
+    run = basic_run
     ids = load_tokenizer(model_dir)(solar_prompt("2019년 서울 내과 환자수는?"), return_tensors="pt")[
         "input_ids"
     ]
@@ -158,14 +166,14 @@ def test_merged_and_unmerged_models_give_the_same_logits(setup: tuple[Path, Path
 
 
 def test_local_engine_answers_or_falls_back_never_unchecked(
-    setup: tuple[Path, Path], real_store: Path
+    setup: tuple[Path, Path], basic_run: RunPaths, real_store: Path
 ) -> None:
     from hirachat.answer.service import AskService
     from hirachat.config import InferenceConfig
     from hirachat.grounding import missing_figures
 
-    root, model_dir = setup
-    adapter = root / "workspace" / "models" / "basic" / "best_model"
+    _, model_dir = setup
+    adapter = basic_run.best
     cfg = InferenceConfig(engine="local", adapter=adapter, max_new_tokens=40)
     with AskService(real_store, cfg, base_model=model_dir) as svc:
         res = svc.ask("2019년 서울 내과 환자수는?")

@@ -120,8 +120,8 @@ class LocalEngine:
             model = PeftModel.from_pretrained(model, str(cfg.adapter), local_files_only=True)
         self.model = model.eval()
 
-    def generate_timed(self, prompt: str) -> tuple[str, int, float]:
-        """(text, generated tokens, milliseconds to the first token)."""
+    def generate_batch(self, prompts: list[str]) -> tuple[list[tuple[str, int]], float]:
+        """Generate for several prompts at once (left-padded): [(text, generated tokens)], ms to the first token."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
@@ -134,7 +134,8 @@ class LocalEngine:
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
         first = FirstToken()
-        ids = self.tokenizer(prompt, return_tensors="pt").to(self.model.device)
+        self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
+        ids = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.model.device)
         sample = self.cfg.temperature > 0
         t0 = time.perf_counter()
         with torch.no_grad():
@@ -148,9 +149,18 @@ class LocalEngine:
                 eos_token_id=self.tokenizer.eos_token_id,
                 stopping_criteria=StoppingCriteriaList([first]),
             )
-        new = out[0, ids["input_ids"].shape[1] :]
         ttft = ((first.at or time.perf_counter()) - t0) * 1000
-        return self.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0]), ttft
+        results = []
+        for row in out[:, ids["input_ids"].shape[1] :]:
+            eos = (row == self.tokenizer.eos_token_id).nonzero()
+            n = int(eos[0, 0]) + 1 if len(eos) else int(row.shape[0])
+            results.append((self.tokenizer.decode(row[:n], skip_special_tokens=True).strip(), n))
+        return results, ttft
+
+    def generate_timed(self, prompt: str) -> tuple[str, int, float]:
+        """(text, generated tokens, milliseconds to the first token) for one prompt."""
+        ((text, n),), ttft = self.generate_batch([prompt])
+        return text, n, ttft
 
     def generate(self, prompt: str) -> tuple[str, int]:
         text, tokens, _ = self.generate_timed(prompt)
