@@ -149,7 +149,9 @@ def ask(
         questions = file.read_text(encoding="utf-8").splitlines()
     else:
         questions = sys.stdin.read().splitlines()
-    with AskService(store or ws.store_dir, cfg.inference, engine, ws.resolve(cfg.paths.base_model)) as svc:
+    with AskService(
+        store or ws.store_dir, cfg.inference, engine, ws.resolve(cfg.paths.base_model), cfg.retrieval.top_k
+    ) as svc:
         for res in svc.ask_many(questions):
             if as_json:
                 typer.echo(json.dumps(res, ensure_ascii=False, default=str))

@@ -73,9 +73,6 @@ class DataConfig(Section):
     encodings: list[str] = Field(
         ["utf-8-sig", "cp949"], description="Encodings tried in order for CSV files (UTF-8 BOM is detected)."
     )
-    approx_significant_digits: int = Field(
-        4, ge=1, description="Values in scientific notation with at most this many digits are approximate."
-    )
     split: SplitConfig = Field(default_factory=SplitConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     build: BuildConfig = Field(default_factory=BuildConfig)
@@ -141,7 +138,7 @@ class InferenceConfig(Section):
 
 
 class RetrievalConfig(Section):
-    top_k: int = Field(8, gt=0, description="Fact cards retrieved per question.")
+    top_k: int = Field(3, ge=0, description="Similar stored rows shown after an abstention (0: none).")
 
 
 class ServeConfig(Section):

@@ -19,17 +19,16 @@ from typing import Any
 import pandas as pd
 
 from hirachat.answer.compose import Composer
-from hirachat.answer.lexicon import DERIVED_INPUTS, Lexicon
+from hirachat.answer.lexicon import Lexicon
 from hirachat.answer.understand import Intent
 from hirachat.data.schema import QUARTER, YEAR
-from hirachat.data.store import FactStore, TableInfo
-from hirachat.data.vocab import TERMS
+from hirachat.data.store import FactStore, TableInfo, quote_ident
+from hirachat.data.vocab import DERIVED_FIGURES, TERMS
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, fact_id
 
 PERIOD = (YEAR, QUARTER)
 SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
-MAX_SUMMED = 100_000  # facts in one answer's sources before we summarise instead of listing
 
 
 @dataclass
@@ -70,10 +69,6 @@ class Abstain(Exception):
     ):
         super().__init__(text)
         self.reason, self.text, self.table, self.extra = reason, text, table, extra or []
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class Planner:
@@ -129,7 +124,7 @@ class Planner:
     # ---- planning ------------------------------------------------------------------------------
     def _needed(self, it: Intent) -> list[str]:
         if it.derived:
-            return list(DERIVED_INPUTS[it.derived])
+            return list(DERIVED_FIGURES[it.derived])
         return it.measures
 
     def _table(self, it: Intent) -> tuple[TableInfo, dict[str, list[str]]]:
@@ -271,9 +266,9 @@ class Planner:
     def _rows(self, t: TableInfo, filters: dict[str, list[Any]]) -> pd.DataFrame:
         where, args = [], []
         for d, vals in filters.items():
-            where.append(f"{_q(d)} IN ({', '.join('?' for _ in vals)})")
+            where.append(f"{quote_ident(d)} IN ({', '.join('?' for _ in vals)})")
             args += list(vals)
-        sql = f"SELECT * FROM {_q(t.physical)}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql = f"SELECT * FROM {quote_ident(t.physical)}" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.store.con.execute(sql, args).df()
 
     def _fact(self, t: TableInfo, row: pd.Series, m: str) -> Fact:
@@ -564,7 +559,7 @@ class _Exec:
 
     def ratio(self) -> str:
         name = self.it.derived or "보험자부담률"
-        a_m, b_m = DERIVED_INPUTS[name]
+        a_m, b_m = DERIVED_FIGURES[name]
         base = self.for_open(self.open)
         (fa,) = self.groups(base, a_m, [])
         (fb,) = self.groups(base, b_m, [])

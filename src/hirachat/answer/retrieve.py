@@ -39,6 +39,12 @@ def value_tokens(text: str) -> tuple[str, ...]:
     return tuple(t.form for t in kiwi().tokenize(text) if t.tag.startswith(CONTENT_TAGS))
 
 
+@lru_cache(maxsize=1)
+def measure_tokens() -> frozenset[str]:
+    """Tokens of every measure word: generic in a question, never what makes a row similar."""
+    return frozenset({tok for m in MEASURE_WORDS for tok in value_tokens(m)} | set(MEASURE_WORDS))
+
+
 def question_tokens(question: str) -> list[str]:
     codes = [c.upper() for c in CODE.findall(question)]  # a code is one token (Kiwi splits J20 into J + 20)
     return codes + [
@@ -137,7 +143,7 @@ class CardIndex:
         """Top cards; ``values_only`` ignores years and measure names (hints must share a named value)."""
         toks = question_tokens(question)
         if values_only:
-            generic = {tok for m in MEASURE_WORDS for tok in value_tokens(m)} | set(MEASURE_WORDS)
+            generic = measure_tokens()
             toks = [t for t in toks if not t.isdigit() and t not in generic]
         if not toks or not len(self.rowids):
             return []

@@ -20,7 +20,12 @@ SUGGEST_FOR = ("entity", "dimension", "ambiguous")
 
 class AskService:
     def __init__(
-        self, store_dir: Path, cfg: InferenceConfig, engine: str | None = None, base_model: Path | None = None
+        self,
+        store_dir: Path,
+        cfg: InferenceConfig,
+        engine: str | None = None,
+        base_model: Path | None = None,
+        hints: int = 3,
     ) -> None:
         self.store = FactStore.open(store_dir, read_only=True)
         self.lexicon = Lexicon.build(self.store)
@@ -28,6 +33,7 @@ class AskService:
         self.engine: Engine = make_engine(engine or cfg.engine, cfg, base_model)
         self.index_dir = store_dir / "index"
         self._index: CardIndex | None = None
+        self.hints = hints
         understand("준비", self.lexicon)  # load the morphological analyser before the first question
 
     def ask(self, question: str) -> dict[str, Any]:
@@ -52,8 +58,8 @@ class AskService:
             out["generated_tokens"] = written.generated_tokens
         if ans.reason:
             out["reason"] = ans.reason
-        if ans.reason in SUGGEST_FOR:
-            similar = self.similar(question)
+        if ans.reason in SUGGEST_FOR and self.hints:
+            similar = self.similar(question, self.hints)
             if similar:
                 out["similar"] = similar
                 out["answer"] += "\n비슷한 자료: " + " / ".join(similar)

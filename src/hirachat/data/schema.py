@@ -97,10 +97,6 @@ class NormalizedTable:
     blank_as_zero: bool = False
 
     @property
-    def table_key(self) -> str:
-        return self.title
-
-    @property
     def stored_source_rows(self) -> int:
         return int(self.frame["_row"].nunique()) if len(self.frame) else 0
 

@@ -80,7 +80,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _q(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, quoted (table and column names are Korean and may hold spaces)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -167,11 +168,11 @@ class FactStore:
 
     def frame(self, table_id: str) -> pd.DataFrame:
         t = self.table(table_id)
-        return self.con.execute(f"SELECT * FROM {_q(t.physical)} ORDER BY _source, _row").df()
+        return self.con.execute(f"SELECT * FROM {quote_ident(t.physical)} ORDER BY _source, _row").df()
 
     def count(self, table_id: str) -> int:
         t = self.table(table_id)
-        row = self.con.execute(f"SELECT count(*) FROM {_q(t.physical)}").fetchone()
+        row = self.con.execute(f"SELECT count(*) FROM {quote_ident(t.physical)}").fetchone()
         return int(row[0]) if row else 0
 
     # ---- writes --------------------------------------------------------------------------------
@@ -193,8 +194,8 @@ class FactStore:
                 taken = {t.table_id for t in self.tables()}
                 table_id = family if family not in taken else f"{family}__{'_'.join(sorted(nt.dims))}"
                 phys = physical_name(table_id)
-                cols = [f"{_q(d)} {'BIGINT' if d == YEAR else 'VARCHAR'}" for d in nt.dims]
-                cols += [f"{_q(m.name)} DOUBLE" for m in nt.measures]
+                cols = [f"{quote_ident(d)} {'BIGINT' if d == YEAR else 'VARCHAR'}" for d in nt.dims]
+                cols += [f"{quote_ident(m.name)} DOUBLE" for m in nt.measures]
                 cols += [
                     "_source VARCHAR NOT NULL",
                     "_row BIGINT NOT NULL",
@@ -202,7 +203,7 @@ class FactStore:
                     "_approx VARCHAR",
                     "_synthetic BOOLEAN NOT NULL",
                 ]
-                self.con.execute(f"CREATE TABLE {_q(phys)} ({', '.join(cols)})")
+                self.con.execute(f"CREATE TABLE {quote_ident(phys)} ({', '.join(cols)})")
                 measures = [m.as_dict() for m in nt.measures]
                 self.con.execute(
                     "INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -223,7 +224,9 @@ class FactStore:
                 known = {m["name"] for m in measures}
                 for m in nt.measures:  # schema drift: a measure that appears in a later year
                     if m.name not in known:
-                        self.con.execute(f"ALTER TABLE {_q(phys)} ADD COLUMN {_q(m.name)} DOUBLE")
+                        self.con.execute(
+                            f"ALTER TABLE {quote_ident(phys)} ADD COLUMN {quote_ident(m.name)} DOUBLE"
+                        )
                         measures.append(m.as_dict())
                     else:
                         old = next(x for x in measures if x["name"] == m.name)
@@ -241,7 +244,7 @@ class FactStore:
                 if s.source_id != meta["source_id"] and set(s.periods) & set(nt.periods)
             ]
             for sid in superseded:
-                self.con.execute(f"DELETE FROM {_q(phys)} WHERE _source = ?", [sid])
+                self.con.execute(f"DELETE FROM {quote_ident(phys)} WHERE _source = ?", [sid])
                 self.con.execute(
                     "UPDATE sources SET superseded_by = ? WHERE source_id = ?", [meta["source_id"], sid]
                 )
@@ -253,7 +256,7 @@ class FactStore:
                     df[d] = df[d].astype(str)
             self.con.register("_incoming", df)
             try:
-                self.con.execute(f"INSERT INTO {_q(phys)} BY NAME SELECT * FROM _incoming")
+                self.con.execute(f"INSERT INTO {quote_ident(phys)} BY NAME SELECT * FROM _incoming")
             finally:
                 self.con.unregister("_incoming")
             approx = int(df["_approx"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(df) else 0

@@ -112,6 +112,15 @@ TERMS: dict[str, str] = {
 }
 TERMS.update({m.name: m.definition for m in MEASURES})
 
+# Derived figures people ask for, and the two measures each is computed from (본인부담금: difference; others: ratio).
+DERIVED_FIGURES: dict[str, tuple[str, str]] = {
+    "본인부담금": ("요양급여비용총액", "보험자부담금"),
+    "1인당 진료비": ("요양급여비용총액", "환자수"),
+    "1인당 입내원일수": ("입내원일수", "환자수"),
+    "건당 진료비": ("요양급여비용총액", "명세서청구건수"),
+    "보험자부담률": ("보험자부담금", "요양급여비용총액"),
+}
+
 
 @dataclass(frozen=True)
 class DimensionDef:

@@ -65,10 +65,14 @@ def check_numbers(rec: QARecord) -> str | None:
     return problem and problem.replace("is not in the facts", "in the answer is not in its facts")
 
 
+def question_key(question: str) -> str:
+    """A question up to spacing, punctuation and case."""
+    return re.sub(r"[\s\W_]+", "", question).lower()
+
+
 def dedup_key(rec: QARecord) -> str:
     """Near-duplicates: the same question up to spacing and punctuation, with the same answer."""
-    q = re.sub(r"[\s\W_]+", "", rec["instruction"]).lower()
-    return q + "\x00" + rec["output"]
+    return question_key(rec["instruction"]) + "\x00" + rec["output"]
 
 
 @dataclass
@@ -114,7 +118,7 @@ def clean(records: list[QARecord], cfg: CleanConfig) -> CleanResult:
         if problem:
             reject(rec, problem, "numeric_inconsistent")
             continue
-        qkey = re.sub(r"[\s\W_]+", "", rec["instruction"]).lower()
+        qkey = question_key(rec["instruction"])
         if qkey in answers_by_question and answers_by_question[qkey] != rec["output"]:
             reject(rec, "same question as an earlier pair with a different answer", "conflicting")
             continue

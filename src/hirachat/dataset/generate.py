@@ -25,18 +25,17 @@ from hirachat.answer.compose import Composer
 from hirachat.config import BuildConfig
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
-from hirachat.data.vocab import MEASURE_BY_NAME, SIDO_FULL, TERMS
+from hirachat.data.vocab import DERIVED_FIGURES, MEASURE_BY_NAME, SIDO_FULL, TERMS
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
 
 PERIOD_DIMS = (YEAR, QUARTER)
 MAX_CONTEXT_FACTS = 30  # larger groups (a sum over 50 departments) train without fact cards
-DERIVED = (  # name, numerator, denominator, op
-    ("본인부담금", "요양급여비용총액", "보험자부담금", "diff"),
-    ("1인당 진료비", "요양급여비용총액", "환자수", "ratio"),
-    ("1인당 입내원일수", "입내원일수", "환자수", "ratio"),
-    ("건당 진료비", "요양급여비용총액", "명세서청구건수", "ratio"),
-)
+DERIVED = [  # name, numerator, denominator, op (보험자부담률 is asked as a ratio question)
+    (name, a, b, "diff" if name == "본인부담금" else "ratio")
+    for name, (a, b) in DERIVED_FIGURES.items()
+    if name != "보험자부담률"
+]
 OTHER_DEPTS = ("결핵과", "핵의학과", "직업환경의학과", "예방의학과", "구강내과", "방사선종양학과")
 
 

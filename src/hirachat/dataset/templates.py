@@ -181,7 +181,6 @@ DEFINE = [
     "{t_topic} 무슨 의미야?",
     "HIRA 통계에서 {t_topic} 어떤 개념인가요?",
 ]
-UNANSWERABLE = LOOKUP
 
 
 def fill(template: str, rng: random.Random, **kw: Any) -> str:
@@ -201,7 +200,3 @@ def fill(template: str, rng: random.Random, **kw: Any) -> str:
         kw["cnt"] = "얼마"
     text = template.format(**kw)
     return " ".join(text.split())
-
-
-def choose(templates: list[str], n: int, rng: random.Random) -> list[str]:
-    return rng.sample(templates, min(n, len(templates)))

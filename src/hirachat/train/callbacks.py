@@ -18,10 +18,6 @@ from hirachat.atomic import write_json
 COMPLETE = "COMPLETE"  # written into a checkpoint folder once the Trainer has finished saving it
 
 
-class NonFiniteLoss(RuntimeError):
-    pass
-
-
 class HistoryCallback(TrainerCallback):
     """training_history.json: step losses, eval losses, lr, tokens/s, token efficiency, epoch times, memory."""
 
