@@ -44,7 +44,7 @@ class IngestReport:
     def line(self) -> str:
         where = self.file + (f" [{self.sheet}]" if self.sheet else "")
         if self.status == "error":
-            return f"ERROR {where}: {self.error}"
+            return f"ERROR {self.error}"  # the error names the file (and sheet) itself
         if self.status == "unchanged":
             return f"unchanged {where}: already in the store (same sha256)"
         text = (
