@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -288,6 +288,87 @@ def quickstart(
 
     cfg, ws = _setup(config, overrides)
     run_quickstart(cfg, ws, files or [], echo=typer.echo, train_model=not no_train)
+
+
+users_app = typer.Typer(no_args_is_help=True, help="Web app accounts (admins and evaluators).")
+app.add_typer(users_app, name="users")
+ratings_app = typer.Typer(no_args_is_help=True, help="Expert ratings collected by the web app.")
+app.add_typer(ratings_app, name="ratings")
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default serve.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default serve.port).")] = None,
+    overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
+) -> None:
+    """Web app (chat, expert evaluation, blind A/B) and the OpenAI-compatible API, with uvicorn."""
+    import uvicorn
+
+    from hirachat.web.app import create_app
+
+    cfg, _ = _setup(config, overrides)
+    app_ = create_app(cfg)
+    uvicorn.run(app_, host=host or cfg.serve.host, port=port or cfg.serve.port, log_level="info")
+
+
+def _db(cfg: Config) -> Any:
+    from hirachat.web.db import default_url, make_engine, migrate, sessions
+
+    engine = make_engine(cfg.serve.database_url or default_url(Workspace(cfg.paths.workspace).root))
+    migrate(engine)
+    return sessions(engine)()
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="admin or evaluator.")] = "evaluator",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Create an account (the first admin is created this way)."""
+    from hirachat.web.accounts import create_user
+
+    cfg, _ = _setup(config, None)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _db(cfg) as db:
+        user = create_user(db, username, password, role)
+    typer.echo(f"created {user.role} {user.username}")
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    name: Annotated[str, typer.Option(help="A label for the token.")] = "api",
+    config: ConfigOpt = None,
+) -> None:
+    """Print a new API token for the user (for the OpenAI-compatible API; shown once)."""
+    from hirachat.web.accounts import api_token
+
+    cfg, _ = _setup(config, None)
+    with _db(cfg) as db:
+        typer.echo(api_token(db, username, name))
+
+
+@ratings_app.command("export")
+def ratings_export(
+    out: Annotated[Path | None, typer.Option(help="Folder (default workspace/ratings).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write every rating to ratings.jsonl, where ``hira-chat eval`` reports read human ratings."""
+    from hirachat.web.export import export_ratings
+
+    cfg, ws = _setup(config, None)
+    with _db(cfg) as db:
+        path = export_ratings(db, out or ws.root / "ratings")
+    typer.echo(f"wrote {path}")
 
 
 @app.command("config")

@@ -141,9 +141,48 @@ class RetrievalConfig(Section):
     top_k: int = Field(3, ge=0, description="Similar stored rows shown after an abstention (0: none).")
 
 
+class ContestantConfig(Section):
+    """One anonymous side in blind A/B: an engine with its own settings over the inference section."""
+
+    name: str = Field(..., min_length=1, max_length=64, description="Name shown after the vote.")
+    engine: Literal["grounded", "local", "openai"] = Field("grounded", description="Answer engine.")
+    adapter: Path | None = Field(None, description="LoRA adapter (local engine).")
+    endpoint: str | None = Field(None, description="OpenAI-compatible base URL (openai engine).")
+    model: str | None = Field(None, description="Model name at the endpoint (openai engine).")
+    temperature: float | None = Field(None, ge=0, le=2, description="Overrides inference.temperature.")
+
+
 class ServeConfig(Section):
     host: str = Field("127.0.0.1", description="Bind address.")
     port: int = Field(8000, gt=0, lt=65536, description="Port.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the ratings database (default: SQLite in WAL mode at "
+        "workspace/web/hirachat.db; PostgreSQL: postgresql+psycopg://user:pw@host/db).",
+    )
+    max_body_bytes: int = Field(65536, gt=1024, description="Larger request bodies get 413.")
+    max_question_chars: int = Field(500, gt=10, description="Longer questions get 422.")
+    max_tokens_cap: int = Field(1024, gt=0, description="Ceiling on a request's max_tokens.")
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per user (or per address without login); 0: off."
+    )
+    token_ttl_hours: float = Field(12, gt=0, description="Lifetime of a login token.")
+    api_requires_token: bool = Field(
+        True, description="/v1 endpoints need a bearer token (a login or an API token)."
+    )
+    arena: list[ContestantConfig] = Field(
+        default_factory=list,
+        description="Contestants for blind A/B (at least two to enable it). Default: the grounded engine "
+        "and, when it is not grounded, inference.engine.",
+    )
+
+    @field_validator("arena")
+    @classmethod
+    def _unique_names(cls, v: list[ContestantConfig]) -> list[ContestantConfig]:
+        names = [c.name for c in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"contestant names must be unique, got {names}")
+        return v
 
 
 class Config(Section):

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from hirachat.answer.cards import fact_cards
 from hirachat.answer.query import Answer
@@ -38,16 +40,37 @@ class Written:
     generated_tokens: int | None = None
 
 
+@dataclass
+class Generation:
+    """A running generation: set ``cancel`` to stop it; ``tokens`` counts the tokens generated so far."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    tokens: int = 0
+    temperature: float | None = None  # per-request settings over the inference section's
+    max_new_tokens: int | None = None
+
+    def settings(self, cfg: InferenceConfig) -> tuple[float, int]:
+        t = cfg.temperature if self.temperature is None else self.temperature
+        return t, cfg.max_new_tokens if self.max_new_tokens is None else self.max_new_tokens
+
+
 class Engine(Protocol):
     name: str
 
-    def write(self, ans: Answer) -> Written: ...
+    def write(self, ans: Answer, gen: Generation | None = None) -> Written: ...
+
+
+@runtime_checkable
+class StreamingEngine(Engine, Protocol):
+    """An engine that can also release its text token by token (the local model)."""
+
+    def stream(self, prompt: str, gen: Generation) -> Iterator[str]: ...
 
 
 class GroundedEngine:
     name = "grounded"
 
-    def write(self, ans: Answer) -> Written:
+    def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         return Written(ans.answer, self.name)
 
 
@@ -73,14 +96,15 @@ class OpenAIEngine:
         self.url = cfg.endpoint.rstrip("/") + "/chat/completions"
         self.cfg = cfg
 
-    def _complete(self, messages: list[dict[str, str]]) -> tuple[str, int | None]:
+    def _complete(self, messages: list[dict[str, str]], gen: Generation) -> tuple[str, int | None]:
+        temperature, max_tokens = gen.settings(self.cfg)
         body = json.dumps(
             {
                 "model": self.cfg.model,
                 "messages": messages,
-                "temperature": self.cfg.temperature,
+                "temperature": temperature,
                 "top_p": self.cfg.top_p,
-                "max_tokens": self.cfg.max_new_tokens,
+                "max_tokens": max_tokens,
             }
         ).encode("utf-8")
         req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
@@ -92,12 +116,12 @@ class OpenAIEngine:
         usage = data.get("usage") or {}
         return str(data["choices"][0]["message"]["content"]), usage.get("completion_tokens")
 
-    def write(self, ans: Answer) -> Written:
+    def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         if ans.abstained or not ans.facts:
             return Written(ans.answer, "grounded")
         cards = fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans)
         try:
-            text, tokens = self._complete(chat_messages(ans.question, cards))
+            text, tokens = self._complete(chat_messages(ans.question, cards), gen or Generation())
         except (urllib.error.URLError, TimeoutError, OSError, KeyError, ValueError) as exc:
             return Written(ans.answer, "grounded", f"model endpoint failed: {exc}")
         return checked(text, ans, self.name, tokens)
@@ -119,6 +143,7 @@ class LocalEngine:
         if cfg.adapter is not None:
             model = PeftModel.from_pretrained(model, str(cfg.adapter), local_files_only=True)
         self.model = model.eval()
+        self.lock = threading.Lock()
 
     def generate_batch(self, prompts: list[str]) -> tuple[list[tuple[str, int]], float]:
         """Generate for several prompts at once (left-padded): [(text, generated tokens)], ms to the first token."""
@@ -134,11 +159,12 @@ class LocalEngine:
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
         first = FirstToken()
-        self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
-        ids = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.model.device)
         sample = self.cfg.temperature > 0
-        t0 = time.perf_counter()
-        with torch.no_grad():
+        # one generation at a time per model (the tokenizer's padding side is shared)
+        with self.lock, torch.no_grad():
+            self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
+            ids = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.model.device)
+            t0 = time.perf_counter()
             out = self.model.generate(
                 **ids,
                 max_new_tokens=self.cfg.max_new_tokens,
@@ -166,13 +192,58 @@ class LocalEngine:
         text, tokens, _ = self.generate_timed(prompt)
         return text, tokens
 
-    def write(self, ans: Answer) -> Written:
+    def stream(self, prompt: str, gen: Generation) -> Iterator[str]:
+        """The generated text as it is produced; ``gen.cancel`` stops generation, ``gen.tokens`` counts."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        class Cancelled(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
+                gen.tokens += 1
+                done = gen.cancel.is_set()
+                return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        ids = self.tokenizer([prompt], return_tensors="pt").to(self.model.device)
+        temperature, max_new_tokens = gen.settings(self.cfg)
+        sample = temperature > 0
+        kwargs = dict(
+            **ids,
+            max_new_tokens=max_new_tokens,
+            do_sample=sample,
+            temperature=temperature if sample else None,
+            top_p=self.cfg.top_p if sample else None,
+            pad_token_id=self.tokenizer.pad_token_id,
+            eos_token_id=self.tokenizer.eos_token_id,
+            stopping_criteria=StoppingCriteriaList([Cancelled()]),
+            streamer=streamer,
+        )
+
+        def run() -> None:
+            with self.lock, torch.no_grad():
+                self.model.generate(**kwargs)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        try:
+            yield from streamer
+        finally:
+            gen.cancel.set()
+            worker.join()
+
+    def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         if ans.abstained or not ans.facts:
             return Written(ans.answer, "grounded")
-        text, tokens = self.generate(
-            solar_prompt(ans.question, fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans))
-        )
+        if gen is not None:  # per-request settings: the streaming path, collected
+            text = "".join(self.stream(engine_prompt(ans), gen)).strip()
+            return checked(text, ans, self.name, gen.tokens)
+        text, tokens = self.generate(engine_prompt(ans))
         return checked(text, ans, self.name, tokens)
+
+
+def engine_prompt(ans: Answer) -> str:
+    """The SOLAR prompt for an answer: the question with its fact cards and computed figures."""
+    return solar_prompt(ans.question, fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans))
 
 
 def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:

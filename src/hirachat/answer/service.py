@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hirachat.answer.engines import Engine, make_engine
+from hirachat.answer.engines import Engine, Written, make_engine
 from hirachat.answer.lexicon import Lexicon
-from hirachat.answer.query import Planner
+from hirachat.answer.query import Answer, Planner
 from hirachat.answer.retrieve import CardIndex
 from hirachat.answer.understand import understand
 from hirachat.config import InferenceConfig
@@ -36,13 +36,19 @@ class AskService:
         self.hints = hints
         understand("준비", self.lexicon)  # load the morphological analyser before the first question
 
+    def plan(self, question: str) -> Answer:
+        """Understand the question and run its query: the facts, figures and grounded wording."""
+        return self.planner.answer(understand(question, self.lexicon))
+
     def ask(self, question: str) -> dict[str, Any]:
         t0 = time.perf_counter()
-        intent = understand(question, self.lexicon)
-        ans = self.planner.answer(intent)
-        written = self.engine.write(ans)
+        ans = self.plan(question)
+        return self.result(ans, self.engine.write(ans), t0)
+
+    def result(self, ans: Answer, written: Written, t0: float) -> dict[str, Any]:
+        """The JSON-ready answer: text, sources, query, engine, timings, abstention reason and hints."""
         out: dict[str, Any] = {
-            "question": question,
+            "question": ans.question,
             "answer": written.text,
             "abstained": ans.abstained,
             "qtype": ans.qtype,
@@ -59,7 +65,7 @@ class AskService:
         if ans.reason:
             out["reason"] = ans.reason
         if ans.reason in SUGGEST_FOR and self.hints:
-            similar = self.similar(question, self.hints)
+            similar = self.similar(ans.question, self.hints)
             if similar:
                 out["similar"] = similar
                 out["answer"] += "\n비슷한 자료: " + " / ".join(similar)

@@ -1,0 +1,112 @@
+"""The app factory: state (config, database, answerer, metrics), middleware, error handlers, routers.
+
+Interactive API docs are off (they load scripts from a CDN, which a closed network cannot reach and the
+CSP forbids); the OpenAPI schema is served at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hirachat.config import Config
+from hirachat.paths import Workspace
+from hirachat.web.answers import Answerer
+from hirachat.web.db import default_url, make_engine, migrate, sessions
+from hirachat.web.guard import Guard
+from hirachat.web.metrics import Metrics
+from hirachat.web.ratelimit import RateLimiter
+from hirachat.web.routers import admin, arena, auth, campaigns, chat, openai_api, ops, ratings
+
+log = logging.getLogger("hirachat.web")
+STATIC = Path(__file__).parent / "static"
+
+
+def _openai_error(status: int, message: str, param: str | None = None) -> JSONResponse:
+    kind = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_exceeded"}.get(
+        status, "invalid_request_error"
+    )
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": param, "code": None}}, status_code=status
+    )
+
+
+def _describe(exc: RequestValidationError) -> tuple[str, str | None]:
+    parts, first = [], None
+    for e in exc.errors():
+        loc = [str(x) for x in e.get("loc", ()) if x != "body"] if e.get("type") != "json_invalid" else []
+        where = ".".join(loc) or "body"
+        first = first or where
+        msg = "malformed JSON" if e.get("type") == "json_invalid" else e.get("msg", "invalid")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts) or "invalid request", first
+
+
+def create_app(cfg: Config, answerer: Answerer | None = None) -> FastAPI:
+    ws = Workspace(cfg.paths.workspace)
+    engine = make_engine(cfg.serve.database_url or default_url(ws.root))
+    migrate(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.answerer.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="hira-chat",
+        version="0.1.0",
+        description="HIRA 통계 챗봇: 채팅, 전문가 평가, OpenAI 호환 API",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.cfg = cfg
+    app.state.workspace = ws
+    app.state.db_engine = engine
+    app.state.sessions = sessions(engine)
+    app.state.answerer = answerer or Answerer(cfg)
+    app.state.metrics = Metrics()
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        msg, param = _describe(exc)
+        if request.url.path.startswith("/v1/"):
+            return _openai_error(422 if "malformed" not in msg else 400, msg, param)
+        return JSONResponse({"detail": msg, "errors": jsonable(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if request.url.path.startswith("/v1/"):
+            return _openai_error(exc.status_code, str(exc.detail))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
+
+    for module in (ops, auth, chat, ratings, campaigns, arena, admin, openai_api):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        Guard,
+        metrics=app.state.metrics,
+        limiter=RateLimiter(cfg.serve.rate_limit_per_minute),
+        max_body=cfg.serve.max_body_bytes,
+    )
+    return app
+
+
+def jsonable(errors: Any) -> Any:
+    """Validation errors without the raw input objects (which may not be JSON-serialisable)."""
+    return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]

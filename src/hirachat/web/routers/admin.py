@@ -1,0 +1,89 @@
+"""Administration: evaluator accounts, API tokens, and the export of every rating and vote (CSV/JSONL)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hirachat.web import accounts
+from hirachat.web.export import rating_rows, vote_rows
+from hirachat.web.models import User
+from hirachat.web.routers.auth import user_view
+from hirachat.web.security import DB, AdminUser
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+class UserIn(BaseModel):
+    username: str = Field(..., pattern=r"^[A-Za-z0-9_.\-가-힣]{2,64}$")
+    password: str = Field(..., min_length=8, max_length=256)
+    role: Literal["admin", "evaluator"] = "evaluator"
+
+
+class TokenIn(BaseModel):
+    name: str = Field("api", min_length=1, max_length=64)
+
+
+@router.post("/users", status_code=201)
+def add_user(body: UserIn, admin: AdminUser, db: DB) -> dict[str, Any]:
+    try:
+        return user_view(accounts.create_user(db, body.username, body.password, body.role))
+    except accounts.AccountError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.get("/users")
+def users(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
+    return [user_view(u) | {"active": u.active} for u in db.scalars(select(User).order_by(User.id))]
+
+
+@router.post("/users/{username}/tokens", status_code=201)
+def new_token(username: str, body: TokenIn, admin: AdminUser, db: DB) -> dict[str, str]:
+    try:
+        token = accounts.api_token(db, username, body.name)
+    except accounts.AccountError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return {"token": token, "username": username, "name": body.name}
+
+
+@router.get("/export")
+def export(
+    admin: AdminUser,
+    db: DB,
+    kind: Annotated[Literal["ratings", "votes"], Query()] = "ratings",
+    format: Annotated[Literal["csv", "jsonl"], Query()] = "jsonl",
+) -> Response:
+    rows = rating_rows(db) if kind == "ratings" else vote_rows(db)
+    if format == "jsonl":
+        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        media = "application/x-ndjson; charset=utf-8"
+    else:
+        body = to_csv(rows)
+        media = "text/csv; charset=utf-8"
+    headers = {"Content-Disposition": f'attachment; filename="hirachat-{kind}.{format}"'}
+    return Response(body.encode("utf-8"), media_type=media, headers=headers)
+
+
+def _cell(v: Any) -> Any:
+    """Spreadsheet-safe: a text cell that starts like a formula is prefixed with an apostrophe."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 Korean correctly with a BOM
+    if rows:
+        w = csv.DictWriter(out, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _cell(v) for k, v in r.items()})
+    return out.getvalue()

@@ -1,0 +1,99 @@
+"""Blind A/B: two contestants answer the same question anonymously; the evaluator votes A / B / tie /
+both bad; identities are revealed only in the vote's reply. The leaderboard gives win rates and
+Bradley-Terry scores with bootstrap intervals. Votes are idempotent by ``client_id``."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import anyio
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hirachat.web.models import Battle
+from hirachat.web.routers.common import CLIENT_ID, clean_question
+from hirachat.web.security import DB, CurrentUser
+from hirachat.web.stats import leaderboard
+
+router = APIRouter(prefix="/api/arena", tags=["arena"])
+SCORE = {"a": 1.0, "b": 0.0, "tie": 0.5, "both_bad": 0.5}
+
+
+class BattleIn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=20000)
+
+
+class VoteIn(BaseModel):
+    client_id: str = Field(..., pattern=CLIENT_ID)
+    vote: Literal["a", "b", "tie", "both_bad"]
+
+
+def _side(res: dict[str, Any]) -> dict[str, Any]:
+    return {"answer": res["answer"], "abstained": res["abstained"], "sources": res["sources"]}
+
+
+@router.get("")
+def arena(request: Request, user: CurrentUser) -> dict[str, Any]:
+    n = len(request.app.state.answerer.arena)
+    return {"enabled": n >= 2, "contestants": n}
+
+
+@router.post("/battles", status_code=201)
+async def battle(body: BattleIn, request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
+    state = request.app.state
+    question = clean_question(body.question, state.cfg.serve)
+    names = state.answerer.arena
+    if len(names) < 2:
+        raise HTTPException(409, "blind A/B needs two contestants: configure serve.arena")
+    a, b = random.sample(names, 2)
+    ra, rb = [await anyio.to_thread.run_sync(state.answerer.answer, question, n) for n in (a, b)]
+    for r in (ra, rb):
+        state.metrics.answered(r, "arena")
+    row = Battle(
+        id=str(uuid.uuid4()),
+        user_id=user.id,
+        question=question,
+        contestant_a=a,
+        contestant_b=b,
+        answer_a=ra["answer"],
+        answer_b=rb["answer"],
+        meta={"engine_a": ra["engine"], "engine_b": rb["engine"], "sources": ra["sources"]},
+    )
+    db.add(row)
+    db.commit()
+    return {"battle_id": row.id, "question": question, "a": _side(ra), "b": _side(rb)}
+
+
+@router.post("/battles/{battle_id}/vote")
+def vote(
+    battle_id: str,
+    body: VoteIn,
+    request: Request,
+    user: CurrentUser,
+    db: DB,
+) -> dict[str, Any]:
+    row = db.get(Battle, battle_id)
+    if row is None or row.user_id != user.id:
+        raise HTTPException(404, f"battle {battle_id} not found")
+    if row.vote is not None:
+        if row.vote_client_id != body.client_id or row.vote != body.vote:
+            raise HTTPException(409, "this battle already has a vote")
+    else:
+        row.vote, row.vote_client_id, row.voted_at = body.vote, body.client_id, datetime.now(UTC)
+        db.commit()
+        request.app.state.metrics.votes.labels(body.vote).inc()
+    return {"battle_id": row.id, "vote": row.vote, "a": row.contestant_a, "b": row.contestant_b}
+
+
+@router.get("/leaderboard")
+def board(request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
+    rows = db.execute(
+        select(Battle.contestant_a, Battle.contestant_b, Battle.vote).where(Battle.vote.is_not(None))
+    ).all()
+    games = [(a, b, SCORE[v]) for a, b, v in rows if v is not None]
+    players = sorted(set(request.app.state.answerer.arena) | {p for g in games for p in g[:2]})
+    return {"votes": len(games), "rows": leaderboard(players, games)}

@@ -1,0 +1,146 @@
+"""Chat: ask in Korean, the answer streams in (server-sent events) with its sources; conversation history.
+
+Events: ``meta`` (conversation id), ``delta`` (text to append), ``replace`` (text that replaces everything
+shown: a model answer withdrawn for the grounded one), ``done`` (the answer with sources, stored message
+id), ``error``. Everything is stored when the answer is complete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hirachat.answer.stream import Replace
+from hirachat.web.answers import SERVING
+from hirachat.web.models import Conversation, Message, User
+from hirachat.web.routers.common import clean_question, drain, generation, sse
+from hirachat.web.security import DB, CurrentUser
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+class ChatRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=20000)
+    conversation_id: str | None = Field(None, max_length=36)
+    model: str = Field(SERVING, max_length=64)
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000)
+
+
+def _conversation(db: Session, user: User, cid: str | None, question: str) -> Conversation:
+    if cid:
+        conv = db.get(Conversation, cid)
+        if conv is None or conv.user_id != user.id:
+            raise HTTPException(404, f"conversation {cid} not found")
+        return conv
+    conv = Conversation(id=str(uuid.uuid4()), user_id=user.id, title=question[:200])
+    db.add(conv)
+    db.commit()
+    return conv
+
+
+def store_message(request: Request, conv_id: str, result: dict[str, Any], body: ChatRequest) -> int:
+    meta = {
+        k: result.get(k)
+        for k in (
+            "sources",
+            "table",
+            "qtype",
+            "query",
+            "reason",
+            "fallback_reason",
+            "latency_ms",
+            "generated_tokens",
+            "similar",
+            "model",
+        )
+    }
+    with request.app.state.sessions() as db:
+        msg = Message(
+            conversation_id=conv_id,
+            question=result["question"],
+            answer=result["answer"],
+            engine=result["engine"],
+            abstained=bool(result["abstained"]),
+            meta=meta,
+            temperature=body.temperature,
+            max_tokens=body.max_tokens,
+        )
+        db.add(msg)
+        db.commit()
+        return msg.id
+
+
+@router.post("/chat", response_class=StreamingResponse)
+def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> StreamingResponse:
+    state = request.app.state
+    question = clean_question(body.question, state.cfg.serve)
+    if body.model not in state.answerer.engines:
+        raise HTTPException(
+            404, f"unknown model {body.model!r}; available: {', '.join(state.answerer.models)}"
+        )
+    conv = _conversation(db, user, body.conversation_id, question)
+    gen = generation(state.cfg.serve, body.temperature, body.max_tokens)
+
+    async def events() -> AsyncIterator[str]:
+        yield sse({"conversation_id": conv.id}, "meta")
+        try:
+            async for ev in drain(request, state.answerer.stream(question, body.model, gen), gen):
+                if isinstance(ev, Replace):
+                    yield sse({"text": ev.text}, "replace")
+                elif isinstance(ev, str):
+                    yield sse({"text": ev}, "delta")
+                else:
+                    state.metrics.answered(ev, "chat")
+                    ev["message_id"] = await anyio.to_thread.run_sync(
+                        store_message, request, conv.id, ev, body
+                    )
+                    ev["conversation_id"] = conv.id
+                    yield sse(ev, "done")
+        except Exception as exc:  # the stream has started: report in-band
+            yield sse({"detail": f"answer failed: {type(exc).__name__}"}, "error")
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/conversations")
+def conversations(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(Conversation)
+        .where(Conversation.user_id == user.id)
+        .order_by(Conversation.created_at.desc())
+        .limit(100)
+    )
+    return [{"id": c.id, "title": c.title, "created_at": c.created_at.isoformat()} for c in rows]
+
+
+@router.get("/conversations/{cid}")
+def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
+    conv = db.get(Conversation, cid)
+    if conv is None or conv.user_id != user.id:
+        raise HTTPException(404, f"conversation {cid} not found")
+    msgs = db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.id))
+    return {
+        "id": conv.id,
+        "title": conv.title,
+        "messages": [
+            {
+                "id": m.id,
+                "question": m.question,
+                "answer": m.answer,
+                "engine": m.engine,
+                "abstained": m.abstained,
+                "sources": m.meta.get("sources") or [],
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in msgs
+        ],
+    }

@@ -1,0 +1,389 @@
+// hira-chat web UI. No framework, no file from the internet. Text from answers is only ever put into the
+// page with textContent (never innerHTML), so nothing a model or a user writes can run as HTML.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+};
+
+function uid() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+async function api(path, opts = {}) {
+  const init = { credentials: "same-origin", headers: {}, ...opts };
+  if (opts.json !== undefined) {
+    init.method = init.method || "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(path, init);
+  if (!res.ok) {
+    let msg = res.status + "";
+    try { msg = (await res.json()).detail || msg; } catch (_) { /* not JSON */ }
+    const err = new Error(typeof msg === "string" ? msg : JSON.stringify(msg));
+    err.status = res.status;
+    throw err;
+  }
+  return res.headers.get("content-type")?.includes("json") ? res.json() : res.text();
+}
+
+// Safe Markdown subset: paragraphs, line breaks, "- " lists, **bold**, `code`. DOM nodes only.
+function inline(text) {
+  const frag = document.createDocumentFragment();
+  const re = /(\*\*[^*]+\*\*|`[^`]+`)/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    frag.append(document.createTextNode(text.slice(last, m.index)));
+    const t = m[0];
+    frag.append(t.startsWith("**") ? el("strong", {}, t.slice(2, -2)) : el("code", {}, t.slice(1, -1)));
+    last = m.index + t.length;
+  }
+  frag.append(document.createTextNode(text.slice(last)));
+  return frag;
+}
+
+function renderMarkdown(target, text) {
+  target.replaceChildren();
+  let list = null;
+  for (const line of text.split("\n")) {
+    const item = line.match(/^\s*[-*]\s+(.*)$/);
+    if (item) {
+      if (!list) { list = el("ul"); target.append(list); }
+      list.append(el("li", {}, inline(item[1])));
+      continue;
+    }
+    list = null;
+    if (line.trim()) target.append(el("p", {}, inline(line)));
+  }
+}
+
+// ---- session -------------------------------------------------------------------------------------------
+let me = null;
+
+async function start() {
+  try { me = await api("/api/auth/me"); } catch (_) { me = null; }
+  $("#login").hidden = !!me;
+  $("#tabs").hidden = !me;
+  $("#whoami").hidden = !me;
+  if (!me) return;
+  $("#username").textContent = `${me.username} (${me.role === "admin" ? "관리자" : "평가자"})`;
+  for (const b of document.querySelectorAll("[data-admin]")) b.hidden = me.role !== "admin";
+  show("chat");
+  loadModels();
+  loadHistory();
+}
+
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  $("#login-error").textContent = "";
+  try {
+    await api("/api/auth/login", { json: { username: f.get("username"), password: f.get("password") } });
+    e.target.reset();
+    start();
+  } catch (err) {
+    $("#login-error").textContent = err.message;
+  }
+});
+
+$("#logout").addEventListener("click", async () => {
+  await api("/api/auth/logout", { method: "POST" });
+  location.reload();
+});
+
+function show(tab) {
+  for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== tab;
+  for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.tab === tab);
+  if (tab === "campaigns") loadCampaigns();
+  if (tab === "arena") loadLeaderboard();
+  if (tab === "admin") loadProgress();
+}
+for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => show(b.dataset.tab));
+
+// ---- chat ----------------------------------------------------------------------------------------------
+let conversation = null;
+
+async function loadModels() {
+  const res = await fetch("/v1/models", { credentials: "same-origin" });
+  const sel = $("#model");
+  sel.replaceChildren();
+  if (!res.ok) { sel.append(el("option", { value: "hira-chat" }, "hira-chat")); return; }
+  for (const m of (await res.json()).data) sel.append(el("option", { value: m.id }, m.id));
+}
+
+async function loadHistory() {
+  const list = $("#history");
+  list.replaceChildren();
+  for (const c of await api("/api/conversations")) {
+    list.append(el("li", {}, el("button", { class: "link", onclick: () => openConversation(c.id) }, c.title)));
+  }
+}
+
+async function openConversation(id) {
+  const conv = await api(`/api/conversations/${encodeURIComponent(id)}`);
+  conversation = conv.id;
+  $("#messages").replaceChildren();
+  for (const m of conv.messages) {
+    const view = messageView(m.question);
+    renderMarkdown(view.body, m.answer);
+    finishMessage(view, m);
+  }
+}
+
+$("#new-chat").addEventListener("click", () => { conversation = null; $("#messages").replaceChildren(); });
+
+function messageView(question) {
+  const body = el("div", { class: "answer-text" });
+  const meta = el("div", { class: "answer-meta" });
+  const box = el("article", { class: "message" },
+    el("div", { class: "question" }, question),
+    el("div", { class: "answer streaming" }, body, meta));
+  $("#messages").append(box);
+  box.scrollIntoView({ block: "end" });
+  return { box, body, meta };
+}
+
+function sourcesTable(sources) {
+  if (!sources || !sources.length) return null;
+  const rows = sources.slice(0, 20).map((s) => el("tr", {},
+    el("td", {}, s.table || ""),
+    el("td", {}, Object.entries(s.dims || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
+    el("td", {}, s.measure || ""),
+    el("td", { class: "num" }, s.value == null ? "" : Number(s.value).toLocaleString("ko-KR") + (s.unit ? " " + s.unit : "")),
+    el("td", {}, `${s.file || ""}${s.row ? ` (${s.row}행)` : ""}`)));
+  return el("details", { class: "sources", open: "" },
+    el("summary", {}, `출처 ${sources.length}건`),
+    el("table", {}, el("thead", {}, el("tr", {}, ...["표", "항목", "측정값", "값", "파일(행)"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows)));
+}
+
+function finishMessage(view, res) {
+  view.box.querySelector(".answer").classList.remove("streaming");
+  const badges = el("div", { class: "badges" });
+  if (res.abstained) badges.append(el("span", { class: "badge abstained" }, "자료 없음 (답변 보류)"));
+  badges.append(el("span", { class: "badge" }, `엔진: ${res.engine}`));
+  if (res.fallback_reason) badges.append(el("span", { class: "badge warn", title: res.fallback_reason }, "검증 실패 → 자료 기반 답변"));
+  view.meta.append(badges);
+  const table = sourcesTable(res.sources);
+  if (table) view.meta.append(table);
+  if (res.message_id || res.id) view.meta.append(ratingForm({ message_id: res.message_id || res.id }));
+}
+
+function parseEvents(buffer, onEvent) {
+  let idx;
+  while ((idx = buffer.indexOf("\n\n")) >= 0) {
+    const block = buffer.slice(0, idx);
+    buffer = buffer.slice(idx + 2);
+    let event = "message", data = "";
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event: ")) event = line.slice(7);
+      else if (line.startsWith("data: ")) data += line.slice(6);
+    }
+    if (data) onEvent(event, JSON.parse(data));
+  }
+  return buffer;
+}
+
+$("#ask-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const question = $("#question").value.trim();
+  if (!question) return;
+  $("#ask").disabled = true;
+  const view = messageView(question);
+  let text = "";
+  try {
+    const res = await fetch("/api/chat", {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        question, conversation_id: conversation, model: $("#model").value || "hira-chat",
+        temperature: Number($("#temperature").value), max_tokens: Number($("#max-tokens").value),
+      }),
+    });
+    if (!res.ok) throw new Error((await res.json()).detail || res.status);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer = parseEvents(buffer + decoder.decode(value, { stream: true }), (event, data) => {
+        if (event === "meta") conversation = data.conversation_id;
+        else if (event === "delta") { text += data.text; renderMarkdown(view.body, text); }
+        else if (event === "replace") { text = data.text; renderMarkdown(view.body, text); }
+        else if (event === "done") { renderMarkdown(view.body, data.answer); finishMessage(view, data); }
+        else if (event === "error") view.meta.append(el("p", { class: "error" }, data.detail));
+      });
+    }
+    $("#question").value = "";
+    loadHistory();
+  } catch (err) {
+    view.meta.append(el("p", { class: "error" }, `오류: ${err.message}`));
+  } finally {
+    $("#ask").disabled = false;
+  }
+});
+
+// ---- ratings -------------------------------------------------------------------------------------------
+function ratingForm(target, onSaved) {
+  const form = $("#rating-template").content.firstElementChild.cloneNode(true);
+  const clientId = uid(); // one id per form: a retry of the same submission is never counted twice
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    const body = {
+      client_id: clientId, ...target, score: Number(f.get("score")), factual: f.get("factual"),
+      hallucination: f.get("hallucination") === "on", comment: f.get("comment") || "",
+    };
+    const status = $(".status", form);
+    status.textContent = "저장 중…";
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await api("/api/ratings", { json: body });
+        status.textContent = "저장됨 ✓";
+        form.classList.add("saved");
+        for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+        if (onSaved) onSaved();
+        return;
+      } catch (err) {
+        if (err.status && err.status < 500) { status.textContent = `저장 실패: ${err.message}`; return; }
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
+    status.textContent = "저장 실패: 서버에 연결할 수 없습니다. 다시 시도하세요.";
+  });
+  return form;
+}
+
+// ---- campaigns -----------------------------------------------------------------------------------------
+async function loadCampaigns() {
+  const list = $("#campaign-list");
+  list.replaceChildren();
+  const campaigns = await api("/api/campaigns");
+  if (!campaigns.length) list.append(el("li", {}, "배정된 평가 과제가 없습니다."));
+  for (const c of campaigns) {
+    list.append(el("li", {}, el("button", { class: "link", onclick: () => nextItem(c.id) }, c.name),
+      ` — ${c.rated}/${c.items} 완료`));
+  }
+}
+
+async function nextItem(campaignId) {
+  const box = $("#campaign-item");
+  box.replaceChildren();
+  const { item, total } = await api(`/api/campaigns/${campaignId}/next`);
+  if (!item) { box.append(el("p", {}, `모든 문항(${total})을 평가했습니다. 감사합니다.`)); loadCampaigns(); return; }
+  const answer = el("div", { class: "answer-text" });
+  renderMarkdown(answer, item.answer);
+  box.append(el("article", { class: "message" },
+    el("p", { class: "hint" }, `${item.position + 1} / ${total}`),
+    el("div", { class: "question" }, item.question),
+    el("div", { class: "answer" }, answer, sourcesTable(item.sources) || "",
+      item.reference ? el("details", {}, el("summary", {}, "참고 정답"), el("p", {}, item.reference)) : ""),
+    ratingForm({ item_id: item.id }, () => { loadCampaigns(); setTimeout(() => nextItem(campaignId), 300); })));
+}
+
+// ---- arena ---------------------------------------------------------------------------------------------
+$("#arena-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const box = $("#battle");
+  box.replaceChildren(el("p", {}, "두 모델이 답하는 중…"));
+  try {
+    const b = await api("/api/arena/battles", { json: { question: $("#arena-question").value } });
+    const side = (label, s) => {
+      const body = el("div", { class: "answer-text" });
+      renderMarkdown(body, s.answer);
+      return el("div", { class: "side" }, el("h4", { class: "side-name" }, `모델 ${label}`), body);
+    };
+    const votes = el("div", { class: "votes" });
+    const names = el("div", { class: "reveal" });
+    for (const [v, label] of [["a", "A가 낫다"], ["b", "B가 낫다"], ["tie", "비슷하다"], ["both_bad", "둘 다 나쁘다"]]) {
+      votes.append(el("button", { "data-vote": v, onclick: () => castVote(b.battle_id, v, uid(), votes, names) }, label));
+    }
+    box.replaceChildren(el("div", { class: "question" }, b.question),
+      el("div", { class: "sides" }, side("A", b.a), side("B", b.b)), votes, names);
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "error" }, `오류: ${err.message}`));
+  }
+});
+
+async function castVote(battleId, vote, clientId, votes, names) {
+  for (const btn of votes.querySelectorAll("button")) btn.disabled = true;
+  try {
+    const r = await api(`/api/arena/battles/${battleId}/vote`, { json: { client_id: clientId, vote } });
+    names.replaceChildren(el("p", {}, `A = ${r.a}, B = ${r.b} (투표: ${vote})`));
+    loadLeaderboard();
+  } catch (err) {
+    names.replaceChildren(el("p", { class: "error" }, `오류: ${err.message}`));
+  }
+}
+
+async function loadLeaderboard() {
+  const info = await api("/api/arena");
+  const box = $("#leaderboard");
+  if (!info.enabled) { box.replaceChildren(el("p", { class: "hint" }, "비교할 모델이 두 개 이상 설정되어야 합니다 (serve.arena).")); return; }
+  const lb = await api("/api/arena/leaderboard");
+  box.replaceChildren(el("table", {},
+    el("thead", {}, el("tr", {}, ...["모델", "대결", "승", "무", "패", "승률", "BT 점수", "95% 구간"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...lb.rows.map((r) => el("tr", {},
+      el("td", {}, r.name), el("td", {}, r.games), el("td", {}, r.wins), el("td", {}, r.ties), el("td", {}, r.losses),
+      el("td", {}, r.win_rate == null ? "-" : (r.win_rate * 100).toFixed(1) + "%"), el("td", {}, r.score),
+      el("td", {}, r.ci_low == null ? "-" : `${r.ci_low} – ${r.ci_high}`))))),
+  el("p", { class: "hint" }, `투표 ${lb.votes}건`));
+}
+
+// ---- admin ---------------------------------------------------------------------------------------------
+$("#user-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const status = $(".status", e.target);
+  try {
+    const u = await api("/api/admin/users", { json: Object.fromEntries(f) });
+    status.textContent = `${u.username} 계정을 만들었습니다.`;
+    e.target.reset();
+  } catch (err) { status.textContent = `실패: ${err.message}`; }
+});
+
+$("#campaign-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const status = $(".status", e.target);
+  const body = {
+    name: f.get("name"), limit: Number(f.get("limit")),
+    evaluators: String(f.get("evaluators") || "").split(",").map((s) => s.trim()).filter(Boolean),
+  };
+  if (f.get("split")) body.split = f.get("split");
+  else body.items = String(f.get("items") || "").split("\n").map((q) => q.trim()).filter(Boolean).map((question) => ({ question }));
+  status.textContent = "문항에 답하는 중…";
+  try {
+    const c = await api("/api/admin/campaigns", { json: body });
+    status.textContent = `「${c.name}」: 문항 ${c.items}개, 평가자 ${c.evaluators.length}명`;
+    loadProgress();
+  } catch (err) { status.textContent = `실패: ${err.message}`; }
+});
+
+async function loadProgress() {
+  const box = $("#progress");
+  box.replaceChildren();
+  for (const c of await api("/api/admin/campaigns")) {
+    const ag = await api(`/api/admin/campaigns/${c.id}/agreement`);
+    const fmt = (x) => (x == null ? "-" : x.toFixed(3));
+    box.append(el("div", { class: "card" },
+      el("h4", {}, `${c.name} (문항 ${c.items}, 모델 ${c.model})`),
+      el("ul", {}, ...c.progress.map((p) => el("li", {}, `${p.username}: ${p.rated}/${c.items}`,
+        el("progress", { max: String(c.items), value: String(p.rated) })))),
+      el("p", { class: "hint" }, `평가자 간 일치도 (Krippendorff α, 2명 이상 평가한 문항 ${ag.items_rated_by_two_or_more}개): ` +
+        `품질 ${fmt(ag.score_alpha_ordinal)} · 사실 여부 ${fmt(ag.factual_alpha_nominal)} · 환각 ${fmt(ag.hallucination_alpha_nominal)}`)));
+  }
+}
+
+start();
