@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,7 @@ from hirachat.paths import Workspace
 
 PASSWORD = "비밀번호-test-1234"
 QUESTION = "2019년 서울 내과 환자수는?"
+XSS = '<img src=x onerror="window.__xss=true">'
 
 
 def free_port() -> int:
@@ -141,16 +143,20 @@ def make_workspace(root: Path, store: Path) -> Path:
 
 
 class FakeLLM(BaseHTTPRequestHandler):
-    """An OpenAI-compatible model server for an arena contestant: it states the first fact it was given."""
+    """An OpenAI-compatible model server for an arena contestant: it states the first fact it was given,
+    followed by an HTML payload (which the UI must show as text)."""
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         facts = body["messages"][-1]["content"]
-        value = next(
-            (w for w in facts.replace("|", " ").split() if w.replace(",", "").isdigit() and len(w) > 4), ""
-        )
+        found = re.search(r"\d{1,3}(?:,\d{3})+", facts)  # the first figure written with thousands separators
+        value = found.group(0) if found else ""
         out = json.dumps(
-            {"choices": [{"message": {"role": "assistant", "content": f"자료에 따르면 {value}입니다."}}]}
+            {
+                "choices": [
+                    {"message": {"role": "assistant", "content": f"자료에 따르면 {value}입니다. {XSS}"}}
+                ]
+            }
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

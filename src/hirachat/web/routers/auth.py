@@ -16,6 +16,7 @@ from hirachat.web.security import (
     issue_token,
     presented_token,
     token_hash,
+    user_for_token,
     verify_password,
 )
 
@@ -58,6 +59,13 @@ def logout(request: Request, response: Response, db: DB) -> dict[str, bool]:
         db.commit()
     response.delete_cookie(COOKIE)
     return {"ok": True}
+
+
+@router.get("/session")
+def session(request: Request, db: DB) -> dict[str, Any]:
+    """Who is logged in, if anyone (200 either way: the page asks this before showing the login form)."""
+    user = user_for_token(db, presented_token(request))
+    return {"user": user_view(user) if user else None}
 
 
 @router.get("/me")

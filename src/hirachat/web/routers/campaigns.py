@@ -17,6 +17,7 @@ from hirachat.atomic import read_jsonl
 from hirachat.eval.run import stratified
 from hirachat.web.answers import SERVING
 from hirachat.web.models import Assignment, Campaign, CampaignItem, Rating, User
+from hirachat.web.routers.common import RowId
 from hirachat.web.security import DB, AdminUser, CurrentUser
 from hirachat.web.stats import krippendorff_alpha
 
@@ -118,7 +119,7 @@ async def create_campaign(body: CampaignIn, request: Request, admin: AdminUser, 
 
 
 @router.post("/admin/campaigns/{campaign_id}/assign")
-def assign(campaign_id: int, body: AssignIn, admin: AdminUser, db: DB) -> dict[str, Any]:
+def assign(campaign_id: RowId, body: AssignIn, admin: AdminUser, db: DB) -> dict[str, Any]:
     if db.get(Campaign, campaign_id) is None:
         raise HTTPException(404, f"campaign {campaign_id} not found")
     names = _assign(db, campaign_id, body.evaluators)
@@ -167,7 +168,7 @@ def list_campaigns(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
 
 
 @router.get("/admin/campaigns/{campaign_id}/agreement")
-def agreement(campaign_id: int, admin: AdminUser, db: DB) -> dict[str, Any]:
+def agreement(campaign_id: RowId, admin: AdminUser, db: DB) -> dict[str, Any]:
     if db.get(Campaign, campaign_id) is None:
         raise HTTPException(404, f"campaign {campaign_id} not found")
     rows = db.scalars(
@@ -222,7 +223,7 @@ def my_campaigns(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
 
 
 @router.get("/campaigns/{campaign_id}/next")
-def next_item(campaign_id: int, user: CurrentUser, db: DB) -> dict[str, Any]:
+def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
     """The evaluator's first unrated item (``item: null`` when done). The model's identity is not shown."""
     assigned = db.scalar(
         select(Assignment.id).where(Assignment.campaign_id == campaign_id, Assignment.user_id == user.id)

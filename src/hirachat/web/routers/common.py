@@ -6,15 +6,18 @@ import json
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import HTTPException, Request
+from fastapi import Path as PathParam
 
 from hirachat.answer.engines import Generation
 from hirachat.config import ServeConfig
 
 T = TypeVar("T")
+MAX_ID = 2**31 - 1  # ids fit a 32-bit INTEGER column on every database
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 CLIENT_ID = r"^[A-Za-z0-9_.:-]{8,64}$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _END = object()

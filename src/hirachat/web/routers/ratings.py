@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hirachat.web.models import Assignment, CampaignItem, Conversation, Message, Rating, User
-from hirachat.web.routers.common import CLIENT_ID
+from hirachat.web.routers.common import CLIENT_ID, MAX_ID
 from hirachat.web.security import DB, CurrentUser
 
 router = APIRouter(prefix="/api", tags=["ratings"])
@@ -23,8 +23,8 @@ FIELDS = ("score", "factual", "hallucination", "comment")
 
 class RatingIn(BaseModel):
     client_id: str = Field(..., pattern=CLIENT_ID, description="Client-generated id (retries reuse it).")
-    message_id: int | None = Field(None, ge=1)
-    item_id: int | None = Field(None, ge=1)
+    message_id: int | None = Field(None, ge=1, le=MAX_ID)
+    item_id: int | None = Field(None, ge=1, le=MAX_ID)
     score: int = Field(..., ge=1, le=5)
     factual: Literal["correct", "wrong", "unsure"]
     hallucination: bool

@@ -72,7 +72,7 @@ function renderMarkdown(target, text) {
 let me = null;
 
 async function start() {
-  try { me = await api("/api/auth/me"); } catch (_) { me = null; }
+  me = (await api("/api/auth/session")).user;
   $("#login").hidden = !!me;
   $("#tabs").hidden = !me;
   $("#whoami").hidden = !me;

@@ -1,0 +1,116 @@
+"""The web UI in Debian's Chromium driven by Playwright: log in, ask, watch the answer stream in with its
+sources, rate it, cast a blind A/B vote, and find both in the database; HTML in questions and model answers
+is shown as text; a screenshot shows the Korean page."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import PASSWORD, QUESTION, XSS, Live
+
+CHROMIUM = Path(os.environ.get("HIRACHAT_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium fonts-nanum)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def login(page: Page, live: Live, name: str) -> None:
+    page.goto(live.url + "/")
+    page.fill("#login-form input[name=username]", name)
+    page.fill("#login-form input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#username")).to_contain_text(name)
+
+
+def test_login_ask_stream_rate_vote(browser: Browser, live: Live, raw_dept: Any, tmp_path: Path) -> None:
+    value = f"{raw_dept[(2019, '서울', '내과')]['환자수']:,}"
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    login(page, live, "rater2")
+
+    page.fill("#question", QUESTION)
+    page.click("#ask")
+    answer = page.locator(".message").last
+    expect(answer.locator(".answer")).not_to_have_class("answer streaming", timeout=20000)
+    expect(answer.locator(".answer-text")).to_contain_text(value)
+    expect(answer.locator(".sources table")).to_contain_text("서울")
+    expect(answer.locator(".sources")).to_contain_text("내과")
+    answer.locator("input[name=score][value='4']").check()
+    answer.locator("input[name=factual][value=correct]").check()
+    answer.locator("input[name=comment]").fill("출처와 수치 일치")
+    answer.locator(".rating button[type=submit]").click()
+    expect(answer.locator(".rating .status")).to_have_text("저장됨 ✓")
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+    page.click("#tabs button[data-tab=arena]")
+    page.fill("#arena-question", QUESTION)
+    page.click("#arena-form button[type=submit]")
+    expect(page.locator(".sides .side")).to_have_count(2, timeout=20000)
+    expect(page.locator(".reveal")).to_have_text("")  # names are hidden until the vote
+    page.click(".votes button[data-vote=a]")
+    expect(page.locator(".reveal")).to_contain_text("A = ")
+    expect(page.locator("#leaderboard table")).to_contain_text("solar-lora")
+    page.screenshot(path=str(tmp_path / "arena.png"), full_page=True)
+    if os.environ.get("HIRACHAT_SCREENSHOTS"):
+        for name in ("chat.png", "arena.png"):
+            (Path(os.environ["HIRACHAT_SCREENSHOTS"]) / name).write_bytes((tmp_path / name).read_bytes())
+
+    db = sqlite3.connect(live.root / "ws" / "web" / "hirachat.db")
+    uid = db.execute("SELECT id FROM users WHERE username = 'rater2'").fetchone()[0]
+    ratings = db.execute(
+        "SELECT r.score, r.factual, r.comment, m.question FROM ratings r JOIN messages m ON m.id = r.message_id "
+        "WHERE r.user_id = ?",
+        (uid,),
+    ).fetchall()
+    assert ratings == [(4, "correct", "출처와 수치 일치", QUESTION)]
+    votes = db.execute(
+        "SELECT vote, contestant_a, contestant_b FROM battles WHERE user_id = ?", (uid,)
+    ).fetchall()
+    assert len(votes) == 1 and votes[0][0] == "a" and {votes[0][1], votes[0][2]} == {"grounded", "solar-lora"}
+    assert errors == []
+
+
+def test_html_in_questions_and_answers_is_shown_as_text(browser: Browser, live: Live) -> None:
+    page = browser.new_page()
+    login(page, live, "평가자1")
+    page.fill("#question", XSS + " 2019년 서울 내과 환자수는?")
+    page.click("#ask")
+    msg = page.locator(".message").last
+    expect(msg.locator(".answer")).not_to_have_class("answer streaming", timeout=20000)
+    expect(msg.locator(".question")).to_contain_text("<img src=x")  # the payload, as text
+    page.click("#tabs button[data-tab=arena]")
+    for _ in range(6):  # the model contestant's answer carries the payload; it is on side A or B
+        page.fill("#arena-question", QUESTION)
+        page.click("#arena-form button[type=submit]")
+        expect(page.locator(".sides .side")).to_have_count(2, timeout=20000)
+        if "<img" in page.locator(".sides").inner_text():
+            break
+        page.click(".votes button[data-vote=tie]")
+    assert "onerror" in page.locator(".sides").inner_text()
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("window.__xss") is None
