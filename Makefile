@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup quickstart lint typecheck test bench clean
+.PHONY: setup system-deps quickstart serve lint typecheck test bench clean
 
 setup: $(VENV)/.installed
 
@@ -13,8 +13,15 @@ $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	$(BIN)/pip install -q -c constraints-cpu.txt -e ".[dev,train]"
 	touch $@
 
+# What the tests need from Debian: Chromium (browser test), Korean fonts (plots, screenshots), PostgreSQL.
+system-deps:
+	apt-get update -qq && apt-get install -y -qq chromium fonts-nanum postgresql >/dev/null
+
 quickstart: setup            ## the main job on this machine: samples → ingest → dataset
 	$(BIN)/hira-chat quickstart
+
+serve: setup                 ## the web app on http://127.0.0.1:8000 (create an admin first: see README)
+	$(BIN)/hira-chat serve
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
@@ -28,6 +35,7 @@ test: lint typecheck         ## what CI runs
 
 bench: setup
 	$(BIN)/python benchmarks/bench_data.py --rows 1000000
+	$(BIN)/python benchmarks/bench_serve.py --requests 1000
 
 clean:
 	rm -rf $(VENV) workspace .pytest_cache .mypy_cache .ruff_cache

@@ -140,4 +140,5 @@ def run_quickstart(
     echo(
         "      ingest your own HIRA downloads: hira-chat data ingest FILE.csv FILE.xlsx && hira-chat data build"
     )
+    echo("      web app for experts: hira-chat users add admin --role admin && hira-chat serve")
     return ws.cleaned

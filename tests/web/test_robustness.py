@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -65,7 +66,10 @@ def test_schemathesis_finds_no_server_errors(own_server: Live) -> None:
     )
     tail = out.stdout[-4000:] + out.stderr[-2000:]
     assert out.returncode == 0, tail
-    assert "Server error" not in out.stdout and " passed" in out.stdout and "Tested: 26" in out.stdout, tail
+    done = re.search(r"(\d+) generated, (\d+) passed", out.stdout)
+    assert done and done.group(1) == done.group(2) and int(done.group(1)) > 500, (
+        tail
+    )  # every case, no failure
     assert "Traceback" not in server.log.read_text()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -61,7 +61,7 @@ class Message(Base):
     engine: Mapped[str] = mapped_column(String(64))
     abstained: Mapped[bool] = mapped_column(Boolean)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON)  # sources, table, query, fallback, timings
-    temperature: Mapped[float | None] = mapped_column(nullable=True)
+    temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
