@@ -5,51 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from hirachat.answer.service import AskService
 from hirachat.config import InferenceConfig
+from stubs import StubLLM
 
 QUESTION = "2019년 서울 내과 환자수는?"
 
 
-class FakeLLM(BaseHTTPRequestHandler):
-    """Answers /v1/chat/completions with whatever the test put in ``reply`` and records the request."""
-
-    reply: str = ""
-    seen: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeLLM.seen.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-        out = json.dumps(
-            {
-                "choices": [{"message": {"role": "assistant", "content": FakeLLM.reply}}],
-                "usage": {"completion_tokens": 17},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+def llm() -> Iterator[StubLLM]:
+    with StubLLM() as stub:
+        yield stub
 
 
 def service(store: Path, endpoint: str) -> AskService:
@@ -58,32 +30,34 @@ def service(store: Path, endpoint: str) -> AskService:
 
 
 def test_model_answer_with_grounded_numbers_is_used(
-    real_store: Path, llm: str, raw_dept: Any, monkeypatch: pytest.MonkeyPatch
+    real_store: Path, llm: StubLLM, raw_dept: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "local-key")
     value = raw_dept[(2019, "서울", "내과")]["환자수"]
-    FakeLLM.reply = f"2019년 서울 내과 환자는 {value:,}명(약 293만 명)입니다."
-    with service(real_store, llm) as svc:
+    llm.reply = f"2019년 서울 내과 환자는 {value:,}명(약 293만 명)입니다."
+    with service(real_store, llm.url) as svc:
         res = svc.ask(QUESTION)
     assert res["engine"] == "openai" and "fallback_reason" not in res
-    assert res["answer"].startswith(FakeLLM.reply) and "출처:" in res["answer"]
-    req = FakeLLM.seen[-1]
+    assert res["answer"].startswith(llm.reply) and "출처:" in res["answer"]
+    req = llm.seen[-1]
     assert req["path"] == "/v1/chat/completions" and req["auth"] == "Bearer local-key"
     assert req["body"]["model"] == "solar-hira" and f"{value:,}" in req["body"]["messages"][1]["content"]
 
 
-def test_invented_number_falls_back_to_the_grounded_answer(real_store: Path, llm: str, raw_dept: Any) -> None:
+def test_invented_number_falls_back_to_the_grounded_answer(
+    real_store: Path, llm: StubLLM, raw_dept: Any
+) -> None:
     value = raw_dept[(2019, "서울", "내과")]["환자수"]
-    FakeLLM.reply = f"2019년 서울 내과 환자수는 {value + 1000:,}명입니다."
-    with service(real_store, llm) as svc:
+    llm.reply = f"2019년 서울 내과 환자수는 {value + 1000:,}명입니다."
+    with service(real_store, llm.url) as svc:
         res = svc.ask(QUESTION)
     assert res["engine"] == "grounded" and "grounding check" in res["fallback_reason"]
     assert f"{value:,}명" in res["answer"] and f"{value + 1000:,}" not in res["answer"]
 
 
-def test_an_answer_without_the_figure_falls_back(real_store: Path, llm: str) -> None:
-    FakeLLM.reply = "서울 내과 환자가 많습니다."  # no number: nothing wrong, nothing answered
-    with service(real_store, llm) as svc:
+def test_an_answer_without_the_figure_falls_back(real_store: Path, llm: StubLLM) -> None:
+    llm.reply = "서울 내과 환자가 많습니다."  # no number: nothing wrong, nothing answered
+    with service(real_store, llm.url) as svc:
         res = svc.ask(QUESTION)
     assert res["engine"] == "grounded" and "leaves out" in res["fallback_reason"]
 
@@ -94,11 +68,11 @@ def test_unreachable_endpoint_falls_back(real_store: Path) -> None:
     assert res["engine"] == "grounded" and "endpoint failed" in res["fallback_reason"]
 
 
-def test_abstentions_never_reach_the_model(real_store: Path, llm: str) -> None:
-    before = len(FakeLLM.seen)
-    with service(real_store, llm) as svc:
+def test_abstentions_never_reach_the_model(real_store: Path, llm: StubLLM) -> None:
+    before = len(llm.seen)
+    with service(real_store, llm.url) as svc:
         res = svc.ask("2031년 서울 내과 환자수는?")
-    assert res["abstained"] and len(FakeLLM.seen) == before
+    assert res["abstained"] and len(llm.seen) == before
 
 
 def test_ask_cli_reads_a_file_and_stdin(real_store: Path, tmp_path: Path) -> None:

@@ -14,10 +14,8 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ import pytest
 import yaml
 
 from hirachat.paths import Workspace
+from stubs import StubLLM
 
 PASSWORD = "비밀번호-test-1234"
 QUESTION = "2019년 서울 내과 환자수는?"
@@ -142,38 +141,17 @@ def make_workspace(root: Path, store: Path) -> Path:
     return ws.root
 
 
-class FakeLLM(BaseHTTPRequestHandler):
-    """An OpenAI-compatible model server for an arena contestant: it states the first fact it was given,
-    followed by an HTML payload (which the UI must show as text)."""
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        facts = body["messages"][-1]["content"]
-        found = re.search(r"\d{1,3}(?:,\d{3})+", facts)  # the first figure written with thousands separators
-        value = found.group(0) if found else ""
-        out = json.dumps(
-            {
-                "choices": [
-                    {"message": {"role": "assistant", "content": f"자료에 따르면 {value}입니다. {XSS}"}}
-                ]
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def model_reply(body: dict[str, Any]) -> str:
+    """An arena contestant's model: it states the first fact it was given, followed by an HTML payload
+    (which the UI must show as text)."""
+    found = re.search(r"\d{1,3}(?:,\d{3})+", body["messages"][-1]["content"])  # first figure with separators
+    return f"자료에 따르면 {found.group(0) if found else ''}입니다. {XSS}"
 
 
 @pytest.fixture(scope="session")
 def fake_llm() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with StubLLM(model_reply) as stub:
+        yield stub.url
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ CSP forbids); the OpenAPI schema is served at ``/openapi.json``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,6 +77,7 @@ def create_app(cfg: Config, answerer: Answerer | None = None) -> FastAPI:
     app.state.sessions = sessions(engine)
     app.state.answerer = answerer or Answerer(cfg)
     app.state.metrics = Metrics()
+    app.state.started = int(time.time())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -79,7 +79,7 @@ ApiUser = Annotated[User | None, Depends(api_user)]
 
 @router.get("/models")
 def models(request: Request, user: ApiUser) -> dict[str, Any]:
-    created = int(request.app.state.started) if hasattr(request.app.state, "started") else 0
+    created = request.app.state.started
     return {
         "object": "list",
         "data": [
