@@ -60,6 +60,36 @@ def test_login_required_and_roles(live: Live, rater_token: str) -> None:
     )
 
 
+def test_admin_creates_and_deactivates_an_evaluator(live: Live, admin_token: str) -> None:
+    with live.client(admin_token) as a:
+        r = a.post("/api/admin/users", json={"username": "임시평가자", "password": "short"})
+        assert r.status_code == 422  # a password under 8 characters
+        r = a.post("/api/admin/users", json={"username": "임시평가자", "password": "long-enough-1"})
+        assert r.status_code == 201 and r.json()["role"] == "evaluator"
+        assert (
+            a.post(
+                "/api/admin/users", json={"username": "임시평가자", "password": "long-enough-1"}
+            ).status_code
+            == 409
+        )
+        login = httpx.post(
+            live.url + "/api/auth/login", json={"username": "임시평가자", "password": "long-enough-1"}
+        )
+        token = login.json()["token"]
+        assert (
+            httpx.get(live.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 200
+        )
+        assert a.patch("/api/admin/users/임시평가자", json={"active": False}).json()["active"] is False
+        assert (
+            httpx.get(live.url + "/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 401
+        )
+        assert a.patch("/api/admin/users/admin", json={"active": False}).status_code == 409
+        stored = {u["username"]: u for u in a.get("/api/admin/users").json()}
+        assert stored["임시평가자"]["active"] is False and "password_hash" not in stored["임시평가자"]
+
+
 def test_chat_streams_the_answer_with_sources_and_keeps_history(
     live: Live, rater_token: str, raw_dept: Any
 ) -> None:

@@ -114,3 +114,23 @@ def test_html_in_questions_and_answers_is_shown_as_text(browser: Browser, live: 
     assert "onerror" in page.locator(".sides").inner_text()
     assert page.locator("main img").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_admin_page_creates_a_campaign_and_shows_progress(browser: Browser, live: Live) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, live, "admin")
+    page.click("#tabs button[data-tab=admin]")
+    expect(page.locator("#users")).to_contain_text("평가자1")
+    form = page.locator("#campaign-form")
+    form.locator("input[name=name]").fill("브라우저 과제")
+    form.locator("select[name=split]").select_option("")
+    form.locator("textarea[name=items]").fill("2019년 서울 내과 환자수는?\n2019년 부산 내과 환자수는?")
+    form.locator("input[name=evaluators]").fill("평가자1, rater2")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".status")).to_contain_text("문항 2개, 평가자 2명")
+    card = page.locator("#progress .card", has_text="브라우저 과제")
+    expect(card).to_contain_text("평가자1: 0/2")
+    expect(card).to_contain_text("Krippendorff")
+    assert errors == []

@@ -16,7 +16,7 @@ from hirachat.web import accounts
 from hirachat.web.export import rating_rows, vote_rows
 from hirachat.web.models import User
 from hirachat.web.routers.auth import user_view
-from hirachat.web.security import DB, AdminUser
+from hirachat.web.security import DB, AdminUser, hash_password
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -25,6 +25,11 @@ class UserIn(BaseModel):
     username: str = Field(..., pattern=r"^[A-Za-z0-9_.\-가-힣]{2,64}$")
     password: str = Field(..., min_length=8, max_length=256)
     role: Literal["admin", "evaluator"] = "evaluator"
+
+
+class UserPatch(BaseModel):
+    active: bool | None = Field(None, description="false: the account and all its tokens stop working")
+    password: str | None = Field(None, min_length=8, max_length=256, description="A new password.")
 
 
 class TokenIn(BaseModel):
@@ -42,6 +47,22 @@ def add_user(body: UserIn, admin: AdminUser, db: DB) -> dict[str, Any]:
 @router.get("/users")
 def users(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
     return [user_view(u) | {"active": u.active} for u in db.scalars(select(User).order_by(User.id))]
+
+
+@router.patch("/users/{username}")
+def update_user(username: str, body: UserPatch, admin: AdminUser, db: DB) -> dict[str, Any]:
+    """Deactivate or reactivate an account, or set a new password (ratings stay attributed)."""
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise HTTPException(404, f"user {username!r} not found")
+    if user.id == admin.id and body.active is False:
+        raise HTTPException(409, "an admin cannot deactivate their own account")
+    if body.active is not None:
+        user.active = body.active
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+    db.commit()
+    return user_view(user) | {"active": user.active}
 
 
 @router.post("/users/{username}/tokens", status_code=201)

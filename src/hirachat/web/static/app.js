@@ -350,6 +350,7 @@ $("#user-form").addEventListener("submit", async (e) => {
     const u = await api("/api/admin/users", { json: Object.fromEntries(f) });
     status.textContent = `${u.username} 계정을 만들었습니다.`;
     e.target.reset();
+    loadUsers();
   } catch (err) { status.textContent = `실패: ${err.message}`; }
 });
 
@@ -371,7 +372,21 @@ $("#campaign-form").addEventListener("submit", async (e) => {
   } catch (err) { status.textContent = `실패: ${err.message}`; }
 });
 
+async function loadUsers() {
+  const list = $("#users");
+  list.replaceChildren();
+  for (const u of await api("/api/admin/users")) {
+    const toggle = el("button", { class: "link", onclick: async () => {
+      await api(`/api/admin/users/${encodeURIComponent(u.username)}`, { method: "PATCH", json: { active: !u.active } });
+      loadUsers();
+    } }, u.active ? "비활성화" : "다시 활성화");
+    list.append(el("li", {}, `${u.username} (${u.role === "admin" ? "관리자" : "평가자"}${u.active ? "" : ", 비활성"}) `,
+      u.username === me.username ? "" : toggle));
+  }
+}
+
 async function loadProgress() {
+  loadUsers();
   const box = $("#progress");
   box.replaceChildren();
   for (const c of await api("/api/admin/campaigns")) {
