@@ -50,7 +50,13 @@ def cli(*args: str, stdin: str | None = None) -> str:
 
 
 class Live:
-    def __init__(self, root: Path, serve: dict[str, Any], inference: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        serve: dict[str, Any],
+        inference: dict[str, Any] | None = None,
+        base_model: Path | None = None,
+    ) -> None:
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -58,6 +64,8 @@ class Live:
         tree = {"paths": {"workspace": str(root / "ws")}, "serve": {"port": self.port, **serve}}
         if inference:
             tree["inference"] = inference
+        if base_model:
+            tree["paths"]["base_model"] = str(base_model)
         self.config.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = root / "server.log"

@@ -140,6 +140,12 @@ def test_official_openai_client_plain_and_streaming(live: Live, raw_dept: Any) -
     assert joined == text and len(chunks) > 4
     assert [ch.choices[0].finish_reason for ch in chunks if ch.choices][-1] == "stop"
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    no_data = [{"role": "user", "content": "2023년 MRI 검사 건수는?"}]
+    plain = client.chat.completions.create(model="hira-chat", messages=no_data)
+    parts = client.chat.completions.create(model="hira-chat", messages=no_data, stream=True)
+    streamed = "".join(ch.choices[0].delta.content or "" for ch in parts if ch.choices)
+    assert streamed == plain.choices[0].message.content and "비슷한 자료" in streamed  # hints come along
+    assert plain.model_extra is not None and plain.model_extra["hirachat"]["abstained"] is True
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": QUESTION}])
     with pytest.raises(openai.AuthenticationError):

@@ -7,6 +7,7 @@ id), ``error``. Everything is stored when the answer is complete.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,6 +26,7 @@ from hirachat.web.routers.common import clean_question, drain, generation, sse
 from hirachat.web.security import DB, CurrentUser
 
 router = APIRouter(prefix="/api", tags=["chat"])
+log = logging.getLogger("hirachat.web")
 
 
 class ChatRequest(BaseModel):
@@ -47,7 +49,9 @@ def _conversation(db: Session, user: User, cid: str | None, question: str) -> Co
     return conv
 
 
-def store_message(request: Request, conv_id: str, result: dict[str, Any], body: ChatRequest) -> int:
+def store_message(
+    request: Request, conv_id: str, result: dict[str, Any], body: ChatRequest, max_tokens: int | None
+) -> int:
     meta = {
         k: result.get(k)
         for k in (
@@ -72,7 +76,7 @@ def store_message(request: Request, conv_id: str, result: dict[str, Any], body: 
             abstained=bool(result["abstained"]),
             meta=meta,
             temperature=body.temperature,
-            max_tokens=body.max_tokens,
+            max_tokens=max_tokens,
         )
         db.add(msg)
         db.commit()
@@ -101,11 +105,12 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
                 else:
                     state.metrics.answered(ev, "chat")
                     ev["message_id"] = await anyio.to_thread.run_sync(
-                        store_message, request, conv.id, ev, body
+                        store_message, request, conv.id, ev, body, gen.max_new_tokens
                     )
                     ev["conversation_id"] = conv.id
                     yield sse(ev, "done")
         except Exception as exc:  # the stream has started: report in-band
+            log.exception("chat answer failed")
             yield sse({"detail": f"answer failed: {type(exc).__name__}"}, "error")
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -8,6 +8,7 @@ Token counts are the model's own; for the grounded engine they are whitespace pi
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from hirachat.web.routers.common import clean_question, drain, generation, sse
 from hirachat.web.security import DB, presented_token, user_for_token
 
 router = APIRouter(prefix="/v1", tags=["openai"])
+log = logging.getLogger("hirachat.web")
 REPLACED = "\n\n[검증 결과 자료 기반 답변으로 대체합니다]\n"
 
 
@@ -125,26 +127,33 @@ async def completions(
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         shown = ""
-        async for ev in drain(request, state.answerer.stream(question, body.model, gen), gen):
-            if isinstance(ev, Replace):
-                yield chunk({"content": REPLACED + ev.text})
-                shown += REPLACED + ev.text
-            elif isinstance(ev, str):
-                shown += ev
-                yield chunk({"content": ev})
-            else:
-                state.metrics.answered(ev, "api")
-                if ev["answer"].startswith(shown) and len(ev["answer"]) > len(
-                    shown
-                ):  # hints after a "no data"
-                    yield chunk({"content": ev["answer"][len(shown) :]})
-                yield chunk({}, "stop", hirachat=_extra(ev))
-                if body.stream_options and body.stream_options.include_usage:
-                    yield sse(
-                        head
-                        | {"object": "chat.completion.chunk", "choices": [], "usage": _usage(question, ev)}
-                    )
+        try:
+            async for ev in drain(request, state.answerer.stream(question, body.model, gen), gen):
+                if isinstance(ev, Replace):
+                    yield chunk({"content": REPLACED + ev.text})
+                    shown += REPLACED + ev.text
+                elif isinstance(ev, str):
+                    shown += ev
+                    yield chunk({"content": ev})
+                else:
+                    yield from_result(ev, shown)
+                    if body.stream_options and body.stream_options.include_usage:
+                        usage = {
+                            "object": "chat.completion.chunk",
+                            "choices": [],
+                            "usage": _usage(question, ev),
+                        }
+                        yield sse(head | usage)
+        except Exception as exc:  # the stream has started: report in-band, in OpenAI's error shape
+            log.exception("completion stream failed")
+            yield sse({"error": {"message": f"answer failed: {type(exc).__name__}", "type": "server_error"}})
         yield "data: [DONE]\n\n"
+
+    def from_result(ev: dict[str, Any], shown: str) -> str:
+        """The last content (hints appended after a "no data") and the finishing chunk with sources."""
+        state.metrics.answered(ev, "api")
+        rest = ev["answer"][len(shown) :] if ev["answer"].startswith(shown) else ""
+        return (chunk({"content": rest}) if rest else "") + chunk({}, "stop", hirachat=_extra(ev))
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
