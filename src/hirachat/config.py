@@ -182,6 +182,8 @@ class ServeConfig(Section):
         names = [c.name for c in v]
         if len(set(names)) != len(names):
             raise ValueError(f"contestant names must be unique, got {names}")
+        if "hira-chat" in names:
+            raise ValueError("'hira-chat' names the serving model; give the contestant another name")
         return v
 
 

@@ -40,3 +40,13 @@ def test_overrides_are_typed_and_applied() -> None:
         load_config(None, ["lora.r=-1"])
     with pytest.raises(ConfigError, match="not of the form"):
         parse_overrides(["training.epochs"])
+
+
+def test_arena_contestants_are_validated() -> None:
+    from hirachat.config import Config
+
+    ok = Config.model_validate({"serve": {"arena": [{"name": "a"}, {"name": "b", "engine": "openai"}]}})
+    assert [c.name for c in ok.serve.arena] == ["a", "b"]
+    for bad in ([{"name": "a"}, {"name": "a"}], [{"name": "hira-chat"}], [{"name": "x", "engine": "gpt"}]):
+        with pytest.raises(ValueError):
+            Config.model_validate({"serve": {"arena": bad}})

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from hirachat.answer.engines import Engine, Generation, make_engine
+from hirachat.answer.engines import Engine, Generation, Written, make_engine
 from hirachat.answer.query import Answer
 from hirachat.answer.service import AskService
 from hirachat.answer.stream import Event, Replace, stream_answer
@@ -40,7 +40,8 @@ class Answerer:
         self.engines: dict[str, Engine] = {SERVING: self.svc.engine}
         self.arena = [c.name for c in (cfg.serve.arena or default_arena(cfg))]
         for c in cfg.serve.arena or default_arena(cfg):
-            if c.engine == cfg.inference.engine and not (c.adapter or c.endpoint or c.model or c.temperature):
+            overrides = (c.adapter, c.endpoint, c.model, c.temperature)
+            if c.engine == cfg.inference.engine and all(v is None for v in overrides):
                 self.engines[c.name] = self.svc.engine  # the serving engine under another name: share it
                 continue
             updates = {k: v for k, v in c.model_dump().items() if k != "name" and v is not None}
@@ -54,7 +55,7 @@ class Answerer:
         with self.lock:
             return self.svc.plan(question)
 
-    def finish(self, ans: Answer, written: Any, t0: float, model: str) -> dict[str, Any]:
+    def finish(self, ans: Answer, written: Written, t0: float, model: str) -> dict[str, Any]:
         with self.lock:
             out = self.svc.result(ans, written, t0)
         out["model"] = model
