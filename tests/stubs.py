@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,15 @@ class StubLLM:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.seen.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
                 text = stub.reply(body) if callable(stub.reply) else stub.reply
+                if body.get("stream"):  # server-sent events, one word per chunk, as vLLM streams
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for word in re.findall(r"\S+\s*", text):
+                        chunk = {"choices": [{"index": 0, "delta": {"content": word}}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    return
                 out = json.dumps(
                     {
                         "choices": [{"message": {"role": "assistant", "content": text}}],

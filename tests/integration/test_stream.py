@@ -14,6 +14,7 @@ from hirachat.answer.service import AskService
 from hirachat.answer.stream import Replace, SentenceGate, stream_answer
 from hirachat.config import InferenceConfig
 from hirachat.model.tiny import build_tiny
+from stubs import StubLLM
 
 QUESTION = "2019년 서울 내과 환자수는?"
 
@@ -58,3 +59,35 @@ def test_local_model_stops_when_cancelled(tmp_path: Path) -> None:
     full = Generation(max_new_tokens=30)
     list(engine.stream("### User:\n질문\n\n### Assistant:\n", full))
     assert full.tokens <= 30  # the per-request cap applies
+
+
+def test_streaming_endpoint_invented_number_is_never_shown(svc: Any, raw_dept: Any) -> None:
+    value = raw_dept[(2019, "서울", "내과")]["환자수"]
+    ans = svc.plan(QUESTION)
+    with StubLLM(f"서울 내과는 {value:,}명입니다. 부산 내과는 1,234,567명입니다. 끝.") as llm:
+        engine = make_engine("openai", InferenceConfig(engine="openai", endpoint=llm.url, model="m"))
+        events = list(stream_answer(engine, ans, Generation()))
+        assert llm.seen[-1]["body"]["stream"] is True
+    shown = ""
+    for e in events[:-1]:
+        shown = e.text if isinstance(e, Replace) else shown + str(e)
+    written = events[-1]
+    assert (
+        isinstance(written, Written)
+        and written.engine == "grounded"
+        and "1,234,567" in str(written.fallback_reason)
+    )
+    assert "1,234,567" not in "".join(str(e) for e in events[:-1] if isinstance(e, str))  # never released
+    assert shown == written.text == ans.answer
+
+
+def test_streaming_endpoint_down_falls_back(svc: Any) -> None:
+    ans = svc.plan(QUESTION)
+    cfg = InferenceConfig(engine="openai", endpoint="http://127.0.0.1:9/v1", model="m", timeout_s=2)
+    events = list(stream_answer(make_engine("openai", cfg), ans, Generation()))
+    written = events[-1]
+    assert isinstance(written, Written) and written.engine == "grounded"
+    assert (
+        "model endpoint failed" in str(written.fallback_reason)
+        and "".join(map(str, events[:-1])) == ans.answer
+    )

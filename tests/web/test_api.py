@@ -112,6 +112,22 @@ def test_chat_streams_the_answer_with_sources_and_keeps_history(
         assert cid in [x["id"] for x in c.get("/api/conversations").json()]
 
 
+def test_chat_streams_a_model_endpoint_through_the_gate(live: Live, rater_token: str, raw_dept: Any) -> None:
+    """The arena's model (an OpenAI-compatible endpoint) streams; its text reaches the user as it comes."""
+    value = f"{raw_dept[(2019, '서울', '내과')]['환자수']:,}"
+    with live.client(rater_token) as c:
+        evs = chat(c, QUESTION, model="solar-lora")
+    done = evs[-1][1]
+    assert done["engine"] == "openai" and done["model"] == "solar-lora" and "fallback_reason" not in done
+    deltas = [d["text"] for k, d in evs if k == "delta"]
+    assert (
+        "".join(deltas) == done["answer"]
+        and deltas[0].startswith("자료에 따르면")
+        and value in done["answer"]
+    )
+    assert done["generated_tokens"] >= 3  # one per streamed chunk
+
+
 def test_chat_abstains_without_numbers(live: Live, rater_token: str) -> None:
     with live.client(rater_token) as c:
         done = chat(c, "2023년 MRI 검사 건수는?")[-1][1]

@@ -204,7 +204,7 @@ class SlowModel:
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         return Written(ans.answer, "grounded")
 
-    def stream(self, prompt: str, gen: Generation) -> Iterator[str]:
+    def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]:
         pieces: queue.Queue[str | None] = queue.Queue()
 
         def generate() -> None:

@@ -30,6 +30,8 @@ from hirachat.numbers import format_number
 from hirachat.prompt import chat_messages, solar_prompt
 
 MAX_CARDS = 40
+# what a failing model endpoint raises (network, timeout, a malformed reply)
+ENDPOINT_ERRORS = (urllib.error.URLError, TimeoutError, OSError, KeyError, ValueError, IndexError)
 
 
 @dataclass
@@ -62,9 +64,10 @@ class Engine(Protocol):
 
 @runtime_checkable
 class StreamingEngine(Engine, Protocol):
-    """An engine that can also release its text token by token (the local model)."""
+    """An engine that can also release its text as it is generated (the local model, a streaming endpoint).
+    Errors while streaming are the engine's exceptions; the caller falls back to the grounded answer."""
 
-    def stream(self, prompt: str, gen: Generation) -> Iterator[str]: ...
+    def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]: ...
 
 
 class GroundedEngine:
@@ -96,33 +99,56 @@ class OpenAIEngine:
         self.url = cfg.endpoint.rstrip("/") + "/chat/completions"
         self.cfg = cfg
 
-    def _complete(self, messages: list[dict[str, str]], gen: Generation) -> tuple[str, int | None]:
+    def _request(self, ans: Answer, gen: Generation, stream: bool) -> urllib.request.Request:
         temperature, max_tokens = gen.settings(self.cfg)
-        body = json.dumps(
-            {
-                "model": self.cfg.model,
-                "messages": messages,
-                "temperature": temperature,
-                "top_p": self.cfg.top_p,
-                "max_tokens": max_tokens,
-            }
-        ).encode("utf-8")
+        cards = fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans)
+        payload: dict[str, Any] = {
+            "model": self.cfg.model,
+            "messages": chat_messages(ans.question, cards),
+            "temperature": temperature,
+            "top_p": self.cfg.top_p,
+            "max_tokens": max_tokens,
+        }
+        if stream:
+            payload["stream"] = True
+        body = json.dumps(payload).encode("utf-8")
         req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
         key = os.environ.get(self.cfg.api_key_env)
         if key:
             req.add_header("Authorization", f"Bearer {key}")
-        with urllib.request.urlopen(req, timeout=self.cfg.timeout_s) as resp:
+        return req
+
+    def _complete(self, ans: Answer, gen: Generation) -> tuple[str, int | None]:
+        with urllib.request.urlopen(self._request(ans, gen, False), timeout=self.cfg.timeout_s) as resp:
             data = json.loads(resp.read().decode("utf-8"))
         usage = data.get("usage") or {}
         return str(data["choices"][0]["message"]["content"]), usage.get("completion_tokens")
 
+    def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]:
+        """The endpoint's answer as it streams (server-sent events). Setting ``gen.cancel`` closes the
+        connection, which stops generation on servers such as vLLM."""
+        with urllib.request.urlopen(self._request(ans, gen, True), timeout=self.cfg.timeout_s) as resp:
+            for raw in resp:
+                if gen.cancel.is_set():
+                    return
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                choices = json.loads(data).get("choices") or []
+                piece = choices[0].get("delta", {}).get("content") if choices else None
+                if piece:
+                    gen.tokens += 1
+                    yield piece
+
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         if ans.abstained or not ans.facts:
             return Written(ans.answer, "grounded")
-        cards = fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans)
         try:
-            text, tokens = self._complete(chat_messages(ans.question, cards), gen or Generation())
-        except (urllib.error.URLError, TimeoutError, OSError, KeyError, ValueError) as exc:
+            text, tokens = self._complete(ans, gen or Generation())
+        except ENDPOINT_ERRORS as exc:
             return Written(ans.answer, "grounded", f"model endpoint failed: {exc}")
         return checked(text, ans, self.name, tokens)
 
@@ -230,6 +256,9 @@ class LocalEngine:
         finally:
             gen.cancel.set()
             worker.join()
+
+    def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]:
+        return self.stream(engine_prompt(ans), gen)
 
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         if ans.abstained or not ans.facts:

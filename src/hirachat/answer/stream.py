@@ -1,8 +1,8 @@
 """Streaming an answer: text is released as it is written, but never a number the facts do not hold.
 
-Deterministic engines (grounded, openai) write the whole text first; it is then released in small pieces.
-The local model's tokens are released sentence by sentence: each sentence passes the numeric grounding
-check before anyone sees it. When a sentence fails (or the finished text misses a headline figure), the
+The grounded engine writes the whole text first; it is then released in small pieces. A model's text (the
+local model's tokens, a streaming endpoint's deltas) is released sentence by sentence: each sentence passes
+the numeric grounding check before anyone sees it. When a sentence fails (or the finished text misses a headline figure), the
 generation is stopped and a ``Replace`` carries the grounded answer instead. Setting ``gen.cancel`` (the
 client went away) stops the model at its next token.
 """
@@ -13,7 +13,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hirachat.answer.engines import Engine, Generation, StreamingEngine, Written, checked, engine_prompt
+from hirachat.answer.engines import (
+    ENDPOINT_ERRORS,
+    Engine,
+    Generation,
+    StreamingEngine,
+    Written,
+    checked,
+)
 from hirachat.answer.query import Answer
 from hirachat.grounding import ungrounded
 
@@ -79,17 +86,20 @@ def stream_answer(engine: Engine, ans: Answer, gen: Generation) -> Iterator[Even
         yield written
         return
     gate = SentenceGate(ans)
-    text = ""
-    for delta in engine.stream(engine_prompt(ans), gen):
-        text += delta
-        out = gate.feed(delta)
-        if out:
-            yield out
-        if gate.problem:
-            gen.cancel.set()  # stop generating: the answer will be the grounded one
-            break
-    if gate.problem:
-        why = f"model answer failed the grounding check: {gate.problem}"
+    text, failure = "", None
+    try:
+        for delta in engine.stream_text(ans, gen):
+            text += delta
+            out = gate.feed(delta)
+            if out:
+                yield out
+            if gate.problem:
+                gen.cancel.set()  # stop generating: the answer will be the grounded one
+                break
+    except ENDPOINT_ERRORS as exc:
+        failure = f"model endpoint failed: {exc}"
+    if gate.problem or failure:
+        why = failure or f"model answer failed the grounding check: {gate.problem}"
         written = Written(ans.answer, "grounded", why, gen.tokens)
     else:
         written = checked(text, ans, engine.name, gen.tokens)
