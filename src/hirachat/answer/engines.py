@@ -171,6 +171,18 @@ class LocalEngine:
         self.model = model.eval()
         self.lock = threading.Lock()
 
+    def _sampling(self, temperature: float, max_new_tokens: int) -> dict[str, Any]:
+        """generate() arguments: greedy at temperature 0, else sampling with top-p."""
+        sample = temperature > 0
+        return {
+            "max_new_tokens": max_new_tokens,
+            "do_sample": sample,
+            "temperature": temperature if sample else None,
+            "top_p": self.cfg.top_p if sample else None,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.tokenizer.eos_token_id,
+        }
+
     def generate_batch(self, prompts: list[str]) -> tuple[list[tuple[str, int]], float]:
         """Generate for several prompts at once (left-padded): [(text, generated tokens)], ms to the first token."""
         import torch
@@ -185,7 +197,6 @@ class LocalEngine:
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
         first = FirstToken()
-        sample = self.cfg.temperature > 0
         # one generation at a time per model (the tokenizer's padding side is shared)
         with self.lock, torch.no_grad():
             self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
@@ -193,12 +204,7 @@ class LocalEngine:
             t0 = time.perf_counter()
             out = self.model.generate(
                 **ids,
-                max_new_tokens=self.cfg.max_new_tokens,
-                do_sample=sample,
-                temperature=self.cfg.temperature if sample else None,
-                top_p=self.cfg.top_p if sample else None,
-                pad_token_id=self.tokenizer.pad_token_id,
-                eos_token_id=self.tokenizer.eos_token_id,
+                **self._sampling(self.cfg.temperature, self.cfg.max_new_tokens),
                 stopping_criteria=StoppingCriteriaList([first]),
             )
         ttft = ((first.at or time.perf_counter()) - t0) * 1000
@@ -231,16 +237,9 @@ class LocalEngine:
 
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         ids = self.tokenizer([prompt], return_tensors="pt").to(self.model.device)
-        temperature, max_new_tokens = gen.settings(self.cfg)
-        sample = temperature > 0
         kwargs = dict(
             **ids,
-            max_new_tokens=max_new_tokens,
-            do_sample=sample,
-            temperature=temperature if sample else None,
-            top_p=self.cfg.top_p if sample else None,
-            pad_token_id=self.tokenizer.pad_token_id,
-            eos_token_id=self.tokenizer.eos_token_id,
+            **self._sampling(*gen.settings(self.cfg)),
             stopping_criteria=StoppingCriteriaList([Cancelled()]),
             streamer=streamer,
         )
@@ -275,9 +274,14 @@ def engine_prompt(ans: Answer) -> str:
     return solar_prompt(ans.question, fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans))
 
 
+def ungrounded_in(text: str, ans: Answer) -> str | None:
+    """The first number in a model's text (before its source line) that the answer's facts do not hold."""
+    return ungrounded(text.split("출처:")[0], ans.facts, ans.derived, ans.extra, ans.strip)
+
+
 def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
     """A model's text if every number in it is grounded; otherwise the grounded answer, with the reason."""
-    problem = ungrounded(text.split("출처:")[0], ans.facts, ans.derived, ans.extra, ans.strip)
+    problem = ungrounded_in(text, ans)
     missing = missing_figures(text, ans.answer.split("\n")[0], ans.facts, ans.strip)
     if problem or missing:
         why = problem or f"it leaves out {', '.join(missing)}"

@@ -20,9 +20,9 @@ from hirachat.answer.engines import (
     StreamingEngine,
     Written,
     checked,
+    ungrounded_in,
 )
 from hirachat.answer.query import Answer
-from hirachat.grounding import ungrounded
 
 _PIECE = re.compile(r"\S+\s*|\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -63,11 +63,9 @@ class SentenceGate:
             if not m:
                 break
             sentence, self.buffer = self.buffer[: m.end()], self.buffer[m.end() :]
-            if "출처:" in sentence:
-                self.sources_started = True  # the source line names years and table ids, checked as a whole
-            if not self.sources_started:
-                a = self.ans
-                self.problem = ungrounded(sentence, a.facts, a.derived, a.extra, a.strip)
+            if not self.sources_started:  # the source line names years and table ids: not checked
+                self.problem = ungrounded_in(sentence, self.ans)
+                self.sources_started = "출처:" in sentence
                 if self.problem:
                     break
             out += sentence

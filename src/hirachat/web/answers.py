@@ -38,8 +38,9 @@ class Answerer:
         self.svc = AskService(ws.store_dir, cfg.inference, base_model=base, hints=cfg.retrieval.top_k)
         self.lock = threading.RLock()
         self.engines: dict[str, Engine] = {SERVING: self.svc.engine}
-        self.arena = [c.name for c in (cfg.serve.arena or default_arena(cfg))]
-        for c in cfg.serve.arena or default_arena(cfg):
+        contestants = cfg.serve.arena or default_arena(cfg)
+        self.arena = [c.name for c in contestants]
+        for c in contestants:
             overrides = (c.adapter, c.endpoint, c.model, c.temperature)
             if c.engine == cfg.inference.engine and all(v is None for v in overrides):
                 self.engines[c.name] = self.svc.engine  # the serving engine under another name: share it

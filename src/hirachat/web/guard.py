@@ -3,15 +3,16 @@ security headers (a strict CSP: only this server's own scripts, styles and conne
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hirachat.web.metrics import Metrics
 from hirachat.web.ratelimit import RateLimiter
+from hirachat.web.security import presented_token, token_hash
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -76,7 +77,7 @@ class Guard:
             self._observe(scope, path, status["code"], t0)
             return
         if path.startswith(LIMITED) and not path.startswith("/api/auth/logout"):
-            ok, wait = self.limiter.allow(self._who(scope, headers))
+            ok, wait = self.limiter.allow(self._who(scope))
             if not ok:
                 self.metrics.rate_limited.inc()
                 retry = str(max(1, int(wait + 0.999))).encode()
@@ -106,17 +107,11 @@ class Guard:
             self._observe(scope, path, status["code"], t0)
 
     @staticmethod
-    def _who(scope: Scope, headers: dict[bytes, bytes]) -> str:
+    def _who(scope: Scope) -> str:
         """The rate-limit key: the token presented (hashed), else the client address."""
-        auth = headers.get(b"authorization", b"")
-        token = auth[7:] if auth.lower().startswith(b"bearer ") else b""
-        if not token:
-            for part in headers.get(b"cookie", b"").split(b";"):
-                name, _, value = part.strip().partition(b"=")
-                if name == b"hc_token":
-                    token = value
+        token = presented_token(Request(scope))
         if token:
-            return "t:" + hashlib.sha256(token).hexdigest()[:32]
+            return "t:" + token_hash(token)[:32]
         client = scope.get("client") or ("?", 0)
         return f"a:{client[0]}"
 

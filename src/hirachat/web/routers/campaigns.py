@@ -127,22 +127,31 @@ def assign(campaign_id: RowId, body: AssignIn, admin: AdminUser, db: DB) -> dict
     return {"campaign_id": campaign_id, "assigned": names}
 
 
+def is_assigned(db: Session, campaign_id: int, user_id: int) -> bool:
+    q = select(Assignment.id).where(Assignment.campaign_id == campaign_id, Assignment.user_id == user_id)
+    return db.scalar(q) is not None
+
+
+def _rated(db: Session, campaign_id: int) -> dict[int, int]:
+    """Ratings given in the campaign, per evaluator id."""
+    rows = db.execute(
+        select(Rating.user_id, func.count(Rating.id))
+        .join(CampaignItem, CampaignItem.id == Rating.item_id)
+        .where(CampaignItem.campaign_id == campaign_id)
+        .group_by(Rating.user_id)
+    ).all()
+    return {int(uid): int(n) for uid, n in rows}
+
+
 def _progress(db: Session, campaign_id: int) -> list[dict[str, Any]]:
-    rated = dict(
-        db.execute(
-            select(Rating.user_id, func.count(Rating.id))
-            .join(CampaignItem, CampaignItem.id == Rating.item_id)
-            .where(CampaignItem.campaign_id == campaign_id)
-            .group_by(Rating.user_id)
-        ).all()
-    )
+    rated = _rated(db, campaign_id)
     users = db.execute(
         select(User.id, User.username)
         .join(Assignment, Assignment.user_id == User.id)
         .where(Assignment.campaign_id == campaign_id)
         .order_by(User.username)
     ).all()
-    return [{"username": name, "rated": int(rated.get(uid, 0))} for uid, name in users]
+    return [{"username": name, "rated": rated.get(uid, 0)} for uid, name in users]
 
 
 def _count(db: Session, campaign_id: int) -> int:
@@ -205,18 +214,13 @@ def my_campaigns(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
         .where(Assignment.user_id == user.id)
     )
     for c in mine:
-        done = db.scalar(
-            select(func.count(Rating.id))
-            .join(CampaignItem, CampaignItem.id == Rating.item_id)
-            .where(CampaignItem.campaign_id == c.id, Rating.user_id == user.id)
-        )
         out.append(
             {
                 "id": c.id,
                 "name": c.name,
                 "description": c.description,
                 "items": _count(db, c.id),
-                "rated": int(done or 0),
+                "rated": _rated(db, c.id).get(user.id, 0),
             }
         )
     return out
@@ -225,10 +229,7 @@ def my_campaigns(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
 @router.get("/campaigns/{campaign_id}/next")
 def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
     """The evaluator's first unrated item (``item: null`` when done). The model's identity is not shown."""
-    assigned = db.scalar(
-        select(Assignment.id).where(Assignment.campaign_id == campaign_id, Assignment.user_id == user.id)
-    )
-    if assigned is None:
+    if not is_assigned(db, campaign_id, user.id):
         raise HTTPException(404, f"campaign {campaign_id} is not assigned to you")
     rated = select(Rating.item_id).where(Rating.user_id == user.id, Rating.item_id.is_not(None))
     item = db.scalar(

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hirachat.web.models import Assignment, CampaignItem, Conversation, Message, Rating, User
+from hirachat.web.models import CampaignItem, Conversation, Message, Rating, User
+from hirachat.web.routers.campaigns import is_assigned
 from hirachat.web.routers.common import CLIENT_ID, MAX_ID
 from hirachat.web.security import DB, CurrentUser
 
@@ -62,10 +63,7 @@ def _target(db: Session, user: User, body: RatingIn) -> tuple[str, str, str]:
     item = db.get(CampaignItem, body.item_id)
     if item is None:
         raise HTTPException(404, f"campaign item {body.item_id} not found")
-    assigned = db.scalar(
-        select(Assignment.id).where(Assignment.campaign_id == item.campaign_id, Assignment.user_id == user.id)
-    )
-    if assigned is None and user.role != "admin":
+    if user.role != "admin" and not is_assigned(db, item.campaign_id, user.id):
         raise HTTPException(403, "this campaign is not assigned to you")
     return item.question, item.answer, str(item.meta.get("engine", ""))
 
