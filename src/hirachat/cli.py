@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ import typer
 from hirachat.config import Config, load_config
 from hirachat.errors import HiraChatError
 from hirachat.paths import Workspace
+from hirachat.vocab.load import USER_FILE, use_user_file
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="HIRA 통계 → 근거 있는 한국어 챗봇.")
 data_app = typer.Typer(no_args_is_help=True, help="Ingest HIRA files and build the QA dataset.")
@@ -31,7 +33,9 @@ Overrides = Annotated[
 
 def _setup(config: Path | None, overrides: list[str] | None) -> tuple[Config, Workspace]:
     cfg = load_config(config, overrides or [])
-    return cfg, Workspace(cfg.paths.workspace).create()
+    ws = Workspace(cfg.paths.workspace).create()
+    use_user_file(ws.root / USER_FILE)  # the workspace's own words; a bad file fails here, named
+    return cfg, ws
 
 
 @data_app.command("ingest")
@@ -133,6 +137,14 @@ def ask(
     store: StoreOpt = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Questions, one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per question.")] = False,
+    chat: Annotated[
+        bool,
+        typer.Option(
+            "--chat",
+            "-i",
+            help="A conversation: each question may follow up the previous one (그럼 부산은?).",
+        ),
+    ] = False,
     engine: Annotated[
         str | None, typer.Option(help="grounded | local | openai (default: inference.engine).")
     ] = None,
@@ -143,20 +155,21 @@ def ask(
     from hirachat.answer.service import AskService
 
     cfg, ws = _setup(config, overrides)
+    questions: Iterable[str]
     if question is not None:
         questions = [question]
     elif file is not None:
         questions = file.read_text(encoding="utf-8").splitlines()
     else:
-        questions = sys.stdin.read().splitlines()
+        questions = iter(sys.stdin.readline, "") if chat else sys.stdin.read().splitlines()
     with AskService(
         store or ws.store_dir, cfg.inference, engine, ws.resolve(cfg.paths.base_model), cfg.retrieval.top_k
     ) as svc:
-        for res in svc.ask_many(questions):
+        for res in svc.converse(questions) if chat else svc.ask_many(questions):
             if as_json:
                 typer.echo(json.dumps(res, ensure_ascii=False, default=str))
             else:
-                typer.echo(f"Q: {res['question']}\n{res['answer']}\n")
+                typer.echo(f"Q: {res['question']}\n{res['interpretation']}\n{res['answer']}\n")
 
 
 model_app = typer.Typer(no_args_is_help=True, help="Model directories: the tiny stand-in, adapter export.")

@@ -38,7 +38,8 @@ def test_entities_aliases_and_longest_match(lex: Lexicon) -> None:
 def test_measure_words_win_over_values_inside_them(lex: Lexicon) -> None:
     it = understand("2023년 J20 남성 입원 1인당 입원일수", lex)
     assert (
-        it.derived == "1인당 입내원일수"
+        it.formula is not None
+        and (it.formula["a"], it.formula["b"]) == ("입내원일수", "환자수")
         and ("입원외래구분", "입원") in ents(it)
         and ("주상병코드", "J20") in ents(it)
     )

@@ -185,6 +185,70 @@ class Composer:
             {"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}
         ]
 
+    def formula(
+        self,
+        name: str,
+        value: float,
+        op: str,
+        parts: list[tuple[str, float]],
+        unit: str | None,
+        percent: bool,
+        ctx: str,
+    ) -> str:
+        """A computed figure with its formula stated: '… 1인당 진료비는 약 646,350원입니다 (A ÷ B)'."""
+        if percent:
+            shown = format_percent(value)
+        elif unit == "원":
+            shown = format_value(round_half_up(value, 0) if op == "ratio" else value, "원")
+        else:
+            shown = f"{format_number(value)}{unit or ''}"
+        sym = " − " if op == "diff" else " ÷ "
+        inputs = sym.join(f"{n} {self._part(n, v)}" for n, v in parts)
+        about = "약 " if op == "ratio" else ""
+        return f"{ctx}의 {T.josa(name, '은/는')} {about}{shown}입니다 ({inputs})."
+
+    def formula_ranking(
+        self,
+        name: str,
+        scored: list[tuple[str, float]],
+        over: str,
+        ctx: str,
+        k: int,
+        lowest: bool,
+        unit: str | None,
+        percent: bool,
+    ) -> str:
+        """A computed figure ranked over a dimension: '… 1인당 진료비가 가장 높은 시도는 서울(약 1,412,035원)'."""
+        ordered = sorted(scored, key=lambda x: (x[1] if lowest else -x[1], x[0]))
+        k = min(k, len(ordered))
+
+        def shown(v: float) -> str:
+            if percent:
+                return format_percent(v)
+            if unit == "원":
+                return "약 " + format_value(round_half_up(v, 0), "원")
+            return f"약 {format_number(v)}{unit or ''}"
+
+        if k == 1:
+            top, v = ordered[0]
+            most = "가장 낮은" if lowest else "가장 높은"
+            return (
+                f"{ctx}에서 {T.josa(name, '이/가')} {most} {T.josa(T.dim_label(over), '은/는')} "
+                f"{T.value_phrase(over, top)}({shown(v)})입니다."
+            )
+        items = ", ".join(
+            f"{i + 1}위 {T.value_phrase(over, n)} {shown(v)}" for i, (n, v) in enumerate(ordered[:k])
+        )
+        return (
+            f"{ctx}의 {T.by(T.dim_label(over))} {name} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
+        )
+
+    def _part(self, name: str, v: float) -> str:
+        try:
+            return self.val(v, name)
+        except KeyError:  # a figure computed by another formula (본인부담금): an amount
+            return format_value(v, "원")
+
     # ---- why the data cannot answer (no number but years) ----------------------------------------
     def why_year(self, asked: int, years: list[int]) -> str:
         have = ", ".join(f"{y}년" for y in years)

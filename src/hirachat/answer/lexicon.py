@@ -1,8 +1,11 @@
-"""What a question can name, built from the store: entity values per table, measures, dimension words.
+"""What a question can name, built from the store and the vocabulary: values, measures, dimensions.
 
 Entity surfaces come from the values actually stored (so a new table is understood the day it is
-ingested), plus aliases: full and legacy 시도 names, 남성/여자, old department names, district names
-without their city. Measures and derived figures come from the shared vocabulary plus colloquial forms.
+ingested), plus the vocabulary's alias rules by dimension kind: 시도 in every form (short, full,
+legacy, new), 시군구 as each file spells it and as people say it (성남시 분당구 = 성남분당구 = 성남 분당구 =
+분당구), sex and 입원/외래 words, old department names. Every table's own column names are words too
+(처방건수, 일반명코드). Known values of known dimensions (여성, 입원, 의원) are recognised even when no
+stored table holds that dimension, so the answer can say the table has no such breakdown.
 """
 
 from __future__ import annotations
@@ -11,121 +14,20 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from hirachat.answer.ages import is_age_dimension
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
-from hirachat.data.vocab import MEASURES, SIDO_FULL
+from hirachat.vocab import Vocab, current
 
-# colloquial measure words (matched with spaces removed), longest first at match time
-MEASURE_WORDS: dict[str, str] = {
-    "진료받은사람": "환자수",
-    "환자": "환자수",
-    "몇명": "환자수",
-    "명세서": "명세서청구건수",
-    "청구건": "명세서청구건수",
-    "건수": "명세서청구건수",
-    "몇건": "명세서청구건수",
-    "내원일": "입내원일수",
-    "입원일수": "입내원일수",
-    "진료일수": "입내원일수",
-    "급여비용": "요양급여비용총액",
-    "의료비": "요양급여비용총액",
-    "진료금액": "요양급여비용총액",
-    "공단부담": "보험자부담금",
-    "공단이부담한금액": "보험자부담금",
-    "보험자가부담한금액": "보험자부담금",
-    "사용횟수": "의료행위총사용량",
-    "시행횟수": "의료행위총사용량",
-    "청구액": "의료행위청구금액",
-    "병원수": "기관수",
-    "기관개수": "기관수",
-    "몇곳": "기관수",
-    "몇개소": "기관수",
-    "몇군데": "기관수",
-}
-for _m in MEASURES:
-    for _s in (_m.name, *_m.synonyms, *_m.labels):
-        MEASURE_WORDS[re.sub(r"\s+|\(.*?\)", "", _s)] = _m.name
-
-DERIVED_WORDS: dict[str, str] = {
-    "본인부담금": "본인부담금",
-    "본인부담액": "본인부담금",
-    "본인부담": "본인부담금",
-    "환자부담": "본인부담금",
-    "환자가부담": "본인부담금",
-    "본인이부담": "본인부담금",
-    "1인당진료비": "1인당 진료비",
-    "인당진료비": "1인당 진료비",
-    "한명당진료비": "1인당 진료비",
-    "1인당의료비": "1인당 진료비",
-    "환자당진료비": "1인당 진료비",
-    "1인당입내원일수": "1인당 입내원일수",
-    "1인당내원일수": "1인당 입내원일수",
-    "인당내원일": "1인당 입내원일수",
-    "한명당내원일": "1인당 입내원일수",
-    "1인당입원일수": "1인당 입내원일수",
-    "인당입원일수": "1인당 입내원일수",
-    "1인당입원일": "1인당 입내원일수",
-    "건당진료비": "건당 진료비",
-    "청구건당진료비": "건당 진료비",
-    "명세서당진료비": "건당 진료비",
-    "건당요양급여비용": "건당 진료비",
-    "보험자부담률": "보험자부담률",
-    "공단부담률": "보험자부담률",
-    "보험자부담비율": "보험자부담률",
-    "공단부담비율": "보험자부담률",
-    "공단이부담한비율": "보험자부담률",
-    "보험자가부담한비율": "보험자부담률",
-    "급여율": "보험자부담률",
-    "부담률": "보험자부담률",
-}
-# words that name a dimension (for "which 진료과목", "by 시도")
-DIM_WORDS: dict[str, str] = {
-    "진료과목": "진료과목",
-    "진료과": "진료과목",
-    "과목": "진료과목",
-    "어느과": "진료과목",
-    "무슨과": "진료과목",
-    "시도": "시도",
-    "지역": "시도",
-    "광역시도": "시도",
-    "시군구": "시군구",
-    "시군": "시군구",
-    "상병코드": "주상병코드",
-    "상병": "주상병코드",
-    "질병": "주상병코드",
-    "질환": "주상병코드",
-    "병명": "주상병코드",
-    "종별": "종별",
-    "기관종류": "종별",
-    "기관유형": "종별",
-    "종류": "종별",
-    "성별": "성별",
-    "남녀": "성별",
-    "입원외래": "입원외래구분",
-    "입원/외래": "입원외래구분",
-    "연령군": "연령군",
-    "연령대": "연령군",
-    "연령": "연령군",
-    "나이": "연령군",
-    "행위코드": "행위코드",
-    "의료행위": "행위코드",
-    "수가코드": "행위코드",
-}
-
-DEPT_ALIASES = {
-    "소아과": "소아청소년과",
-    "정신과": "정신건강의학과",
-    "신경정신과": "정신건강의학과",
-    "비뇨기과": "비뇨의학과",
-    "진단방사선과": "영상의학과",
-    "방사선과": "영상의학과",
-    "마취과": "마취통증의학과",
-    "산업의학과": "직업환경의학과",
-    "치과": "치과",
-}
-SEX_SURFACES = {"남성": "남", "남자": "남", "여성": "여", "여자": "여"}
 # scope words from table titles that would otherwise read as a 종별 (병원급 이상 = hospitals and above)
 SCOPE_PHRASES = re.compile(r"(병원급\s*이상|의원급|병원급)")
+_ASCII = re.compile(r"[A-Za-z0-9]")
+_HANGUL = re.compile(r"[가-힣]")
+
+
+def squash(text: str) -> str:
+    """A word as matched: no spaces, no parenthesised part ('요양급여비용총액(선별포함)' → '요양급여비용총액')."""
+    return re.sub(r"\s+|\(.*?\)", "", text)
 
 
 @dataclass(frozen=True)
@@ -138,21 +40,103 @@ class Entity:
 
 
 @dataclass
+class Words:
+    """Words of one kind (measure, dimension, formula, …) → what they mean; spaces inside ignored."""
+
+    table: dict[str, str]
+    pattern: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        alts = [
+            r"\s*".join(re.escape(ch) for ch in w) for w in sorted(self.table, key=len, reverse=True) if w
+        ]
+        self.pattern = re.compile("|".join(alts)) if alts else None
+
+    def find(self, text: str) -> list[tuple[tuple[int, int], str, str]]:
+        if self.pattern is None:
+            return []
+        return [
+            (m.span(), self.table[re.sub(r"\s+", "", m.group(0))], m.group(0))
+            for m in self.pattern.finditer(text)
+        ]
+
+
+def _words(vocab: Vocab, tables: list[TableInfo], values: dict[str, dict[str, set[str]]]) -> dict[str, Words]:
+    measure: dict[str, str] = {}
+    for m in vocab.measures:
+        for s in (*m.words, *m.synonyms, *m.labels, m.name):
+            measure[squash(s)] = m.name
+            measure[re.sub(r"\s+", "", s)] = m.name
+    dim: dict[str, str] = {}
+    for dd in vocab.dimensions:
+        for s in (*dd.words, dd.name):
+            dim[squash(s)] = dd.name
+    known_values = {v for d in vocab.dimensions for v in d.values}
+    for t in tables:  # every table's own column names, as published (not pivoted headers: 약국, 의원)
+        held = known_values.union(*values.get(t.table_id, {}).values())
+        for mi in t.measures:
+            for s in (mi["name"], *mi.get("source_names", [])):
+                if s not in held and squash(s) not in held:
+                    measure.setdefault(squash(s), mi["name"])
+                    measure.setdefault(re.sub(r"\s+", "", s), mi["name"])  # '보험자부담금(선별포함)' whole
+        for d in t.dims:
+            if d not in (YEAR, QUARTER):
+                dim.setdefault(squash(d), d)
+    formula = {squash(w): f.name for f in vocab.formulas for w in (f.name, *f.words)}
+    per_unit = {squash(w): str(i) for i, p in enumerate(vocab.per_unit) for w in p.words}
+    stats = {squash(w): w for w in vocab.statistics}
+    return {
+        "formula": Words(formula),
+        "per_unit": Words(per_unit),
+        "measure": Words({k: v for k, v in measure.items() if k}),
+        "statistic": Words(stats),
+        "dim": Words(dim),
+    }
+
+
+def sigungu_forms(value: str, sido_names: set[str]) -> set[str]:
+    """How people and files write one 시군구: with or without 시, spaces, or the 시 part."""
+    out = {value, value.replace(" ", "")}
+    parts = value.split()
+    if len(parts) == 2 and parts[0].endswith("시") and parts[1][-1] in "구군":
+        city, gu = parts[0][:-1], parts[1]
+        out |= {f"{city} {gu}", f"{city}{gu}", f"{city}시{gu}", gu}
+    elif len(parts) == 1 and value[-1] in "구군" and len(value) >= 5:
+        for head in (value[:2], value[:3]):  # a file's "성남분당구", "부산해운대구"
+            gu = value[len(head) :]
+            if len(gu) < 2:
+                continue
+            if head in sido_names:
+                out |= {gu, f"{head} {gu}"}
+            elif len(head) == 2:
+                out |= {f"{head}시 {gu}", f"{head} {gu}", f"{head}시{gu}", gu}
+    elif len(parts) == 2:
+        out.add(parts[1])
+    return out
+
+
+@dataclass
 class Lexicon:
     tables: dict[str, TableInfo]
     years: dict[str, list[int]]
     measure_periods: dict[str, dict[str, list[str]]]
     values: dict[str, dict[str, set[str]]]  # table → dim → stored values
     surfaces: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # surface → {(dim, value)}
+    words: dict[str, Words] = field(default_factory=dict)
+    age_dims: dict[str, str] = field(default_factory=dict)  # table → its age dimension
+    parents: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (시군구) value → its 시도 values
+    vocab: Vocab | None = None
     pattern: re.Pattern[str] | None = None
 
     @classmethod
-    def build(cls, store: FactStore) -> Lexicon:
+    def build(cls, store: FactStore, vocab: Vocab | None = None) -> Lexicon:
+        vocab = vocab or current()
         tables: dict[str, TableInfo] = {}
         years: dict[str, list[int]] = {}
         periods: dict[str, dict[str, list[str]]] = {}
         values: dict[str, dict[str, set[str]]] = {}
-        surfaces: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        age_dims: dict[str, str] = {}
+        parents: dict[tuple[str, str], set[str]] = defaultdict(set)
         for t in store.tables():
             tables[t.table_id] = t
             periods[t.table_id] = store.measure_periods(t.table_id)
@@ -164,45 +148,92 @@ class Lexicon:
                     years[t.table_id] = sorted(int(v) for v in vals)
                     continue
                 values[t.table_id][d] = vals
-                if d == QUARTER:
-                    continue
-                for v in vals - {"계"}:
-                    for s in _aliases(d, v):
-                        surfaces[s].add((d, v))
-            if t.table_id not in years:
-                years[t.table_id] = []
-        for t_vals in values.values():  # district names without their city, where unambiguous
-            for v in t_vals.get("시군구", set()):
-                parts = v.split()
-                if len(parts) == 2 and parts[1] not in surfaces:
-                    surfaces[parts[1]].add(("시군구", v))
-        lex = cls(tables, years, periods, values, dict(surfaces))
-        alternation = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True) if len(s) >= 2)
-        lex.pattern = re.compile(alternation) if alternation else None
+                if d != QUARTER and (vocab.kind_of(d) == "age" or is_age_dimension(vals)):
+                    age_dims[t.table_id] = d
+            if "시도" in t.dims and "시군구" in t.dims:
+                pairs = store.con.execute(f'SELECT DISTINCT "시도", "시군구" FROM "{t.physical}"').fetchall()
+                for sido, sgg in pairs:
+                    parents[("시군구", str(sgg))].add(str(sido))
+            years.setdefault(t.table_id, [])
+        lex = cls(
+            tables,
+            years,
+            periods,
+            values,
+            {},
+            _words(vocab, list(tables.values()), values),
+            age_dims,
+            dict(parents),
+        )
+        lex.vocab = vocab
+        lex._surfaces(vocab)
         return lex
 
+    def _surfaces(self, vocab: Vocab) -> None:
+        surfaces: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        sido_names = set(vocab.sido) | {f for forms in vocab.sido.values() for f in forms}
+        for table_id, dims in self.values.items():
+            for d, vals in dims.items():
+                if d == QUARTER or d == self.age_dims.get(table_id):
+                    continue
+                for v in vals - {"계"}:
+                    for s in self._aliases(vocab, d, v, sido_names):
+                        surfaces[s].add((d, v))
+        # known values of known dimensions, even where no stored table has that dimension
+        for dd in vocab.dimensions:
+            if dd.kind in ("sex", "inout") or dd.name == "종별":
+                for v in dd.values:
+                    if len(v) >= 2 and not surfaces.get(v):
+                        surfaces[v].add((dd.name, v))
+                for word, v in dd.aliases.items():
+                    if len(word) >= 2 and not surfaces.get(word):
+                        surfaces[word].add((dd.name, v))
+        self.surfaces = dict(surfaces)
+        alternation = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True) if len(s) >= 2)
+        self.pattern = re.compile(alternation) if alternation else None
+
+    @staticmethod
+    def _aliases(vocab: Vocab, dim: str, value: str, sido_names: set[str]) -> set[str]:
+        out = {value, value.replace(" ", "")}
+        kind = vocab.kind_of(dim)
+        if kind == "sido":
+            out |= set(vocab.sido.get(value, ()))
+        elif kind == "sigungu":
+            out |= sigungu_forms(value, sido_names)
+        dd = vocab.dimension(dim)
+        if dd is not None:
+            out |= {w for w, v in dd.aliases.items() if v == value}
+        return {s for s in out if len(s) >= 2}
+
     def entities(self, text: str) -> list[Entity]:
-        """Non-overlapping, longest-first matches of stored values (and aliases) in ``text``."""
+        """Non-overlapping, longest-first matches of stored values (and aliases) in ``text``.
+
+        A code must stand alone (A01 is not read inside HA010); a 시도 name inside a longer place name
+        is not that 시도 (대구 in 해운대구, 광주 in 경기 광주시 is still 광주시 as written).
+        """
         if self.pattern is None:
             return []
         found = []
         for m in self.pattern.finditer(text):
-            for dim, value in sorted(self.surfaces[m.group(0)]):
-                found.append(Entity(dim, value, m.group(0), m.start(), m.end()))
+            s, a, b = m.group(0), m.start(), m.end()
+            if _ASCII.match(s[0]) and a > 0 and _ASCII.match(text[a - 1]):
+                continue
+            if _ASCII.match(s[-1]) and b < len(text) and _ASCII.match(text[b]):
+                continue
+            options = sorted(self.surfaces[s])
+            if (
+                a > 0
+                and _HANGUL.match(text[a - 1])
+                and (s[-1] in "구군" or (b < len(text) and text[b] in "구군"))
+                and all(
+                    self.vocab is not None and self.vocab.kind_of(d) in ("sido", "sigungu")
+                    for d, _ in options
+                )
+            ):
+                continue  # 해운대구 is not 대구
+            for dim, value in options:
+                found.append(Entity(dim, value, s, a, b))
         return found
 
     def has_value(self, table_id: str, dim: str, value: str) -> bool:
         return value in self.values.get(table_id, {}).get(dim, set())
-
-
-def _aliases(dim: str, value: str) -> set[str]:
-    out = {value}
-    if " " in value:
-        out.add(value.replace(" ", ""))
-    if dim == "시도":
-        out |= set(SIDO_FULL.get(value, ()))
-    elif dim == "성별":
-        out |= {s for s, v in SEX_SURFACES.items() if v == value}
-    elif dim == "진료과목":
-        out |= {a for a, v in DEPT_ALIASES.items() if v == value}
-    return {s for s in out if len(s) >= 2}

@@ -24,11 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from hirachat.answer.cards import card
-from hirachat.answer.lexicon import MEASURE_WORDS
+from hirachat.answer.lexicon import squash
 from hirachat.answer.understand import kiwi
 from hirachat.data.schema import YEAR
 from hirachat.data.store import FactStore
 from hirachat.dataset import templates as T
+from hirachat.vocab import current
 
 CONTENT_TAGS = ("NN", "SL", "SN", "XR", "VV", "VA")
 CODE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]\d{2}(?:\.\d{1,2})?(?![A-Za-z0-9])")
@@ -42,7 +43,8 @@ def value_tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def measure_tokens() -> frozenset[str]:
     """Tokens of every measure word: generic in a question, never what makes a row similar."""
-    return frozenset({tok for m in MEASURE_WORDS for tok in value_tokens(m)} | set(MEASURE_WORDS))
+    words = {squash(w) for m in current().measures for w in (m.name, *m.synonyms, *m.labels, *m.words)}
+    return frozenset({tok for w in words for tok in value_tokens(w)} | words)
 
 
 def question_tokens(question: str) -> list[str]:

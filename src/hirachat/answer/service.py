@@ -11,7 +11,7 @@ from hirachat.answer.engines import Engine, Written, make_engine
 from hirachat.answer.lexicon import Lexicon
 from hirachat.answer.query import Answer, Planner
 from hirachat.answer.retrieve import CardIndex
-from hirachat.answer.understand import understand
+from hirachat.answer.understand import Intent, understand
 from hirachat.config import InferenceConfig
 from hirachat.data.store import FactStore
 
@@ -36,13 +36,24 @@ class AskService:
         self.hints = hints
         understand("준비", self.lexicon)  # load the morphological analyser before the first question
 
-    def plan(self, question: str) -> Answer:
-        """Understand the question and run its query: the facts, figures and grounded wording."""
-        return self.planner.answer(understand(question, self.lexicon))
+    def plan(self, question: str, previous: Intent | None = None) -> Answer:
+        """Understand the question (a follow-up against ``previous``) and run its query."""
+        return self.planner.answer(understand(question, self.lexicon, previous=previous))
 
-    def ask(self, question: str) -> dict[str, Any]:
+    def plan_turns(self, questions: list[str]) -> Answer:
+        """The last of a conversation's questions, each earlier answered one the context of the next."""
+        previous: Intent | None = None
+        ans: Answer | None = None
+        for q in questions[-8:]:
+            ans = self.plan(q, previous)
+            if ans.intent is not None and ans.intent.qtype != "definition":
+                previous = ans.intent  # an abstained turn is still what the next one refers to
+        assert ans is not None
+        return ans
+
+    def ask(self, question: str, previous: Intent | None = None) -> dict[str, Any]:
         t0 = time.perf_counter()
-        ans = self.plan(question)
+        ans = self.plan(question, previous)
         return self.result(ans, self.engine.write(ans), t0)
 
     def result(self, ans: Answer, written: Written, t0: float) -> dict[str, Any]:
@@ -55,6 +66,7 @@ class AskService:
             "table": ans.table_id,
             "sources": ans.sources(),
             "query": ans.query,
+            "interpretation": ans.interpretation,
             "engine": written.engine,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
         }
@@ -83,6 +95,17 @@ class AskService:
         for q in questions:
             if q.strip():
                 yield self.ask(q.strip())
+
+    def converse(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """A conversation: each question is read against the one before (elliptical follow-ups)."""
+        previous: Intent | None = None
+        for q in questions:
+            if not q.strip():
+                continue
+            t0 = time.perf_counter()
+            ans = self.plan(q.strip(), previous)
+            previous = ans.intent if ans.intent is not None and ans.intent.qtype != "definition" else previous
+            yield self.result(ans, self.engine.write(ans), t0)
 
     def close(self) -> None:
         self.store.close()

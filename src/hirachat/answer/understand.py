@@ -1,222 +1,42 @@
-"""Korean question → intent: years, entities, measures, question type, grouping dimension, k.
+"""Korean question (+ the previous turn) → intent: every constraint the question states, with its words.
 
 Entities are linked against the values in the store (``Lexicon``); Kiwi (kiwipiepy, offline) splits
-particles off words so that single-syllable values (남/여) and codes are found as tokens. Question types
-are read from cue words, most specific first: definition, derived figure, ratio, change between years,
-comparison, share, ranking, sum, lookup.
+particles off words so that single-syllable values (남/여) and codes are found as tokens. Everything the
+question constrains is recorded (years, quarter, values, ages, the dimension named for a ranking, the
+measure or formula, statistics no table publishes, words nothing accounts for), so the planner can apply
+each one or abstain naming it. Vocabulary (words, cues, stopwords) comes from ``hirachat.vocab``. An
+elliptical follow-up ("그럼 부산은?") is resolved against the previous turn's intent, and what was
+carried over is recorded for the interpretation line.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from hirachat.answer.lexicon import DERIVED_WORDS, DIM_WORDS, MEASURE_WORDS, SCOPE_PHRASES, Entity, Lexicon
-from hirachat.data.vocab import TERMS
+from hirachat.answer.ages import AgeAsk, parse_question
+from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon
 
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
+_YEAR_RANGE = re.compile(
+    r"((?:19|20)\d{2})\s*년?\s*(?:~|-|부터|에서)\s*((?:19|20)\d{2})\s*년?(?:도)?\s*(?:까지)?"
+)
 _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
-_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.\d{1,2})?)(?![A-Za-z0-9])")
+_MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*월(?!\s*평균)")
+_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9])")
+_CODE_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
+)
 _K = re.compile(r"(?:상위|하위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
-CUES: dict[str, re.Pattern[str]] = {
-    "definition": re.compile(
-        r"(뜻|의미|무엇|무슨\s*말|뭐야|뭔가요|뭐예요|뭔지|이란|란\s*\?|정의|개념|설명해)"
-    ),
-    "change": re.compile(r"(대비|증감|변화|변했|늘었|줄었|증가|감소|달라졌|차이가\s*얼마나\s*나|추이|성장)"),
-    "comparison": re.compile(
-        r"(비교|차이|어느\s*쪽|누가\s*더|어디가\s*더|중\s*어디|중\s*어느|중\s*누가|보다\s*많|보다\s*적|더\s*많|더\s*적)"
-    ),
-    "share": re.compile(r"(비중|점유율|차지|비율|퍼센트|몇\s*%)"),
-    "ranking": re.compile(
-        r"(가장|제일|상위|하위|순위|top|TOP|Top|최다|최고|최대|최저|최소|많은\s*순|높은\s*순|[0-9]+\s*위)"
-    ),
-    "sum": re.compile(r"(합계|총합|합친|합하|합산|더하면|더한|모두\s*합|전체\s*합|총\s*몇|통틀어|총계)"),
-}
-_LOWEST = re.compile(r"(가장|제일)\s*(적|낮|작)|최저|최소|적은\s*순|낮은\s*순|하위")
-_PREV_YEAR = re.compile(r"(전년|직전\s*연도)")
+_PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|1년\s*전)")
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
-_TREND = re.compile(r"(추이|추세|흐름|연도별|해마다|매년)")
+_NUMBER_LEFT = re.compile(r"\d{3,}")
 _CONTENT = {"NNG", "NNP", "SL", "SH", "XR"}
-# everyday words in questions about statistics: not names of anything the data must hold
-STOPWORDS = frozenset(
-    [
-        "수",
-        "명",
-        "건",
-        "원",
-        "개",
-        "곳",
-        "년",
-        "분기",
-        "월",
-        "일",
-        "전체",
-        "합계",
-        "총",
-        "총액",
-        "합",
-        "비교",
-        "차이",
-        "대비",
-        "기준",
-        "자료",
-        "통계",
-        "데이터",
-        "정보",
-        "현황",
-        "수치",
-        "값",
-        "얼마",
-        "몇",
-        "궁금",
-        "질문",
-        "전국",
-        "우리나라",
-        "국내",
-        "한국",
-        "모두",
-        "각",
-        "별",
-        "중",
-        "쪽",
-        "어디",
-        "순위",
-        "상위",
-        "하위",
-        "순",
-        "위",
-        "최대",
-        "최소",
-        "가장",
-        "제일",
-        "증가",
-        "감소",
-        "증감",
-        "증감률",
-        "증감액",
-        "변화",
-        "추이",
-        "추세",
-        "흐름",
-        "비율",
-        "비중",
-        "점유율",
-        "퍼센트",
-        "프로",
-        "평균",
-        "정도",
-        "대략",
-        "약",
-        "건강",
-        "보험",
-        "건강보험",
-        "심사",
-        "평가원",
-        "심사평가원",
-        "심평원",
-        "건보",
-        "표",
-        "진료",
-        "의료",
-        "보건",
-        "이상",
-        "전년",
-        "기간",
-        "동안",
-        "사이",
-        "경우",
-        "때",
-        "것",
-        "거",
-        "등",
-        "관련",
-        "대해",
-        "대한",
-        "기록",
-        "실적",
-        "규모",
-        "인원",
-        "기관",
-        "의료기관",
-        "요양기관",
-        "병의원",
-        "병원급",
-        "의원급",
-        "의료비",
-        "금액",
-        "비용",
-        "결과",
-        "내용",
-        "부분",
-        "지금",
-        "현재",
-        "최근",
-        "요즘",
-        "해",
-        "연도",
-        "연간",
-        "한해",
-        "당해",
-        "당시",
-        "그때",
-        "여기",
-        "거기",
-        "이번",
-        "TOP",
-        "top",
-        "Top",
-        "개소",
-        "군데",
-        "가지",
-        "며칠",
-        "가운데",
-        "안",
-        "속",
-        "내",
-        "당",
-        "만큼",
-        "뭐",
-        "무엇",
-        "어떤",
-        "어느",
-        "언제",
-        "이번",
-        "지난",
-        "다음",
-        "통틀어",
-        "개수",
-        "갯수",
-        "나라",
-        "우리",
-        "전국적",
-        "숫자",
-        "사람",
-        "환자",
-        "정확",
-        "숫자",
-        "답",
-        "답변",
-        "참고",
-        "확인",
-        "말",
-        "설명",
-        "부탁",
-        "좀",
-        "혹시",
-        "대략적",
-        "총계",
-        "누적",
-        "기타",
-        "나머지",
-        "외",
-        "및",
-    ]
-)
 
 
 @dataclass
@@ -226,16 +46,26 @@ class Intent:
     years: list[int] = field(default_factory=list)
     quarter: str | None = None
     entities: list[Entity] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)  # code-like tokens (J20, A08.1)
+    codes: list[str] = field(default_factory=list)  # code-like tokens no stored value accounts for
     measures: list[str] = field(default_factory=list)
-    derived: str | None = None
+    measure_words: dict[str, str] = field(default_factory=dict)  # measure → the word the question used
+    derived: str | None = (
+        None  # the figure's name ("1인당 진료비", "보험자부담률", "요양급여비용총액 대비 …")
+    )
+    formula: dict[str, Any] | None = None  # {"op": ratio|diff, "a": figure, "b": figure, "percent": bool}
     over: str | None = None  # dimension named as the grouping ("진료과목별", "어느 지역")
     k: int | None = None
     lowest: bool = False
     term: str | None = None
     previous_year: bool = False
     trend: bool = False
+    ranked: bool = False  # a ranking cue (가장, 상위 N): with a formula, the figure is ranked
+    ages: list[AgeAsk] = field(default_factory=list)
+    age_words: list[str] = field(default_factory=list)  # 청소년, 소아: no fixed range
+    stats: list[str] = field(default_factory=list)  # 평균, 중앙값, 사망률: no table publishes them
+    months: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # content words nothing in the data accounts for
+    carried: list[str] = field(default_factory=list)  # what a follow-up took from the previous turn
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -246,10 +76,13 @@ class Intent:
             "codes": self.codes,
             "measures": self.measures,
             "derived": self.derived,
+            "formula": self.formula,
             "over": self.over,
             "k": self.k,
             "lowest": self.lowest,
             "term": self.term,
+            "ages": [{"from": a.lo, "below": a.hi, "surface": a.surface} for a in self.ages],
+            "carried": self.carried,
         }
 
 
@@ -273,33 +106,56 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-@lru_cache(maxsize=8)
-def _word_pattern(kind: str) -> re.Pattern[str]:
-    """Words of a vocabulary, each allowing spaces between its letters ('환자 수' = '환자수'), longest first."""
-    words = {"derived": DERIVED_WORDS, "measure": MEASURE_WORDS, "dim": DIM_WORDS}[kind]
-    alts = [r"\s*".join(re.escape(ch) for ch in w) for w in sorted(words, key=len, reverse=True)]
-    return re.compile("|".join(alts))
+@lru_cache(maxsize=64)
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
-def _words(text: str, kind: str) -> list[tuple[tuple[int, int], str]]:
-    vocab = {"derived": DERIVED_WORDS, "measure": MEASURE_WORDS, "dim": DIM_WORDS}[kind]
-    return [(m.span(), vocab[re.sub(r"\s+", "", m.group(0))]) for m in _word_pattern(kind).finditer(text)]
+def cue(lex: Lexicon, name: str) -> re.Pattern[str]:
+    assert lex.vocab is not None
+    return _cue(lex.vocab.cues[name])
 
 
-def understand(question: str, lex: Lexicon, today: date | None = None) -> Intent:
-    text = unicodedata.normalize("NFC", question).strip()
+def _measure_ratio(it: Intent, work: str, spans: dict[str, tuple[int, int]], lex: Lexicon) -> None:
+    """Two measures and a ratio cue: which is the part. 'A 대비 B' = B ÷ A; 'A가 B에서 차지하는' and
+    'A는 B의 몇 배/%' = A ÷ B (the measure followed by 에서/중/의 is the whole)."""
+    a, b = it.measures[:2]
+    sa, sb = spans[a][0], spans[b][0]
+    first, second = (a, b) if sa < sb else (b, a)
+    after_first = work[spans[first][1] : spans[first][1] + 4]
+    num, den = (second, first) if re.match(r"\s*(대비|에서|중|의|가운데)", after_first) else (first, second)
+    percent = bool(cue(lex, "share").search(work)) and not cue(lex, "times").search(work)
+    it.formula = {"op": "ratio", "a": num, "b": den, "percent": percent}
+    it.derived = f"{den} 대비 {num}" + (" 비율" if percent else "")
+    it.measures = [num, den]
+
+
+def understand(
+    question: str, lex: Lexicon, today: date | None = None, previous: Intent | None = None
+) -> Intent:
+    vocab = lex.vocab
+    assert vocab is not None
+    text = unicodedata.normalize("NFKC", question).strip()
+    text = re.sub(r"[\u200b-\u200f\ufeff]", "", text)
     it = Intent(text)
     work = SCOPE_PHRASES.sub(lambda m: " " * len(m.group(0)), text)
 
     # definitions: a glossary term asked about with a definition cue and no figures
-    for term in sorted(TERMS, key=len, reverse=True):
-        asked = term.replace(" ", "") in work.replace(" ", "") and CUES["definition"].search(work)
-        if asked and not _YEAR.search(work):
+    terms = {**vocab.terms, **{m.name: m.definition for m in vocab.measures}}
+    for term in sorted(terms, key=len, reverse=True):
+        asked = term.replace(" ", "") in work.replace(" ", "") and cue(lex, "definition").search(work)
+        if asked and not _YEAR.search(work) and not _CODE.search(work):
             it.qtype, it.term = "definition", term
             return it
 
     spans: list[tuple[int, int]] = []
-    for m in _YEAR.finditer(work):
+    if (r := _YEAR_RANGE.search(work)) is not None:
+        y1, y2 = int(r.group(1)), int(r.group(2))
+        if y1 < y2 <= y1 + 30:
+            it.years += list(range(y1, y2 + 1))
+            it.trend = True
+            spans.append(r.span())
+    for m in _YEAR.finditer(_blank(work, spans)):
         it.years.append(int(m.group(1)))
         spans.append(m.span())
     this_year = (today or date.today()).year
@@ -309,79 +165,235 @@ def understand(question: str, lex: Lexicon, today: date | None = None) -> Intent
     if (q := _QUARTER.search(work)) is not None:
         it.quarter = q.group(1)
         spans.append(q.span())
-    it.previous_year = bool(_PREV_YEAR.search(work))
-    code_spans: dict[str, tuple[int, int]] = {}
-    for m in _CODE.finditer(work):
-        it.codes.append(m.group(1).upper())
-        code_spans.setdefault(m.group(1).upper(), m.span())
+    for m in _MONTH.finditer(_blank(work, spans)):
+        it.months.append(m.group(0))
         spans.append(m.span())
+    it.previous_year = bool(_PREV_YEAR.search(work))
+    values_at = [(e.start, e.end) for e in lex.entities(work) if len(e.surface) > 2]
+    it.ages, it.age_words = parse_question(_blank(work, spans), dict(vocab.ages), values_at)
+    spans += [(a.start, a.end) for a in it.ages]
+    code_spans: dict[str, tuple[int, int]] = {}
+    for pat in (_CODE, _CODE_LIKE):
+        for m in pat.finditer(_blank(work, spans)):
+            code = m.group(1).upper()
+            it.codes.append(code)
+            code_spans.setdefault(code, m.span())
+            spans.append(m.span())
 
     # vocabulary words first, so that a value inside a word (입원 in 입원일수) is not taken for an entity
     rest = _blank(work, spans)
-    derived = _words(rest, "derived")
-    it.derived = derived[0][1] if derived else None
-    rest = _blank(rest, [sp for sp, _ in derived])
-    measures = _words(rest, "measure")
-    it.measures = list(dict.fromkeys(m for _, m in measures))
-    rest = _blank(rest, [sp for sp, _ in measures])
-    dim_words = _words(rest, "dim")
-    rest = _blank(rest, [sp for sp, _ in dim_words])
+    found = {kind: lex.words[kind].find(rest) for kind in ("formula",)}
+    rest = _blank(rest, [sp for sp, _, _ in found["formula"]])
+    per_unit = lex.words["per_unit"].find(rest)
+    rest = _blank(rest, [sp for sp, _, _ in per_unit])
+    measures = lex.words["measure"].find(rest)
+    rest = _blank(rest, [sp for sp, _, _ in measures])
+    m_spans: dict[str, tuple[int, int]] = {}
+    for sp, name, surface in measures:
+        if name not in it.measures:
+            it.measures.append(name)
+            it.measure_words[name] = re.sub(r"\s+", "", surface)
+            m_spans[name] = sp
+    stats = lex.words["statistic"].find(rest)
+    rest = _blank(rest, [sp for sp, _, _ in stats])
+    it.stats = list(dict.fromkeys(w for _, w, _ in stats))
+    dim_words = lex.words["dim"].find(rest)
+    rest = _blank(rest, [sp for sp, _, _ in dim_words])
+
+    if found["formula"] and per_unit:  # '1인당 본인부담금': a per-unit figure of a formula
+        f = vocab.formula(found["formula"][0][1])
+        unit = vocab.per_unit[int(per_unit[0][1])]
+        assert f is not None
+        word = per_unit[0][2].replace(" ", "")
+        it.derived = f"{word} {f.name}"
+        it.formula = {"op": "ratio", "a": f.name, "b": unit.denominator, "percent": False, "per": word}
+    elif found["formula"]:
+        f = vocab.formula(found["formula"][0][1])
+        assert f is not None
+        it.derived = f.name
+        it.formula = {"op": f.op, "a": f.a, "b": f.b, "percent": f.percent, "name": f.name}
+    elif per_unit:
+        unit = vocab.per_unit[int(per_unit[0][1])]
+        nums = [m for m in it.measures if m != unit.denominator]
+        num = nums[0] if nums else unit.default
+        if num is not None:
+            word = per_unit[0][2].replace(" ", "")
+            it.derived = f"{word} {it.measure_words.get(num, num)}"
+            it.formula = {"op": "ratio", "a": num, "b": unit.denominator, "percent": False, "per": word}
+            it.measures = [num, unit.denominator]
+            it.stats = [
+                s for s in it.stats if s != "평균"
+            ]  # '1인당 평균 진료비': the per-unit figure is the mean
+        else:
+            it.unknown.append(per_unit[0][2].strip())
+    elif len(it.measures) >= 2 and (
+        cue(lex, "share").search(rest) or cue(lex, "times").search(rest) or re.search(r"대비", rest)
+    ):
+        _measure_ratio(it, work, m_spans, lex)
 
     ents = lex.entities(rest)
     for code in it.codes:  # a stored code is an entity of its dimension; an unknown one stays in ``codes``
-        for dim in ("주상병코드", "행위코드"):
-            if any(code in vals.get(dim, ()) for vals in lex.values.values()):
-                ents.append(Entity(dim, code, code, *code_spans[code]))
+        s0, s1 = code_spans[code]
+        for table_vals in lex.values.values():
+            hits = [d for d, vals in table_vals.items() if code in vals or code.replace(".", "") in vals]
+            if hits:
+                value = code if code in table_vals[hits[0]] else code.replace(".", "")
+                ents.append(Entity(hits[0], value, code, s0, s1))
                 break
-    it.codes = [c for c in it.codes if not any(e.value == c for e in ents)]
-    it.entities = ents
-    rest = _blank(
-        rest, [(e.start, e.end) for e in ents if e.start >= 0 and e.dim not in ("주상병코드", "행위코드")]
-    )
-    rest = _blank(
-        rest, [m.span() for pat in (*CUES.values(), _K, _LOWEST, _PREV_YEAR) for m in pat.finditer(rest)]
-    )
-    toks = [(t.form, t.tag) for t in kiwi().tokenize(rest)]
+    it.codes = [c for c in it.codes if not any(e.surface == c for e in ents)]
+    it.entities, not_found = _disambiguate(ents, lex)
+    it.unknown += [
+        f"{' '.join(sorted(e.surface for e in it.entities if e.dim == '시도'))} {w}" for w in not_found
+    ]
+    rest = _blank(rest, [(e.start, e.end) for e in ents if e.start >= 0])
+    cue_pats = [
+        cue(lex, n)
+        for n in ("definition", "change", "comparison", "share", "ranking", "sum", "lowest", "trend", "times")
+    ]
+    rest = _blank(rest, [m.span() for pat in (*cue_pats, _K, _PREV_YEAR) for m in pat.finditer(rest)])
+    ktoks = kiwi().tokenize(rest)
+    toks = [(t.form, t.tag) for t in ktoks]
     for tok, (dim, value) in (("남", ("성별", "남")), ("여", ("성별", "여"))):
         if any(f == tok and tag.startswith("N") for f, tag in toks) and not any(
             e.dim == "성별" for e in it.entities
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
-    it.unknown = [
-        f for f, tag in toks if tag in _CONTENT and f not in STOPWORDS and (len(f) >= 2 or tag == "SL")
-    ]
+    stop = set(vocab.stopwords)
+    it.unknown += _content_words(ktoks, stop)
+    it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
-    dims = [d for _, d in dim_words]
+    dims = [d for _, d, _ in dim_words]
     named = [d for d in dims if not any(e.dim == d for e in it.entities)]
     it.over = named[0] if named else (dims[0] if dims else None)
-    if re.search(r"어디|어느\s*곳|어느\s*지역", work):
+    if re.search(r"어디|어느\s*곳|어느\s*지역|어느\s*시도", work):
         it.over = it.over or "시도"
     ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))]
     it.k = max(ks) if ks else None  # "1위부터 3위까지" asks for 3
-    it.lowest = bool(_LOWEST.search(work))
-    it.trend = bool(_TREND.search(work))
-    it.qtype = _qtype(it, work)
+    it.lowest = bool(cue(lex, "lowest").search(work))
+    it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
+    it.trend = it.trend or bool(cue(lex, "trend").search(work))
+    it.qtype = _qtype(it, work, lex)
+    if previous is not None and _elliptical(it, work, lex):
+        return _follow(it, previous, work, lex)
     return it
 
 
-def _qtype(it: Intent, work: str) -> str:
-    if it.derived == "보험자부담률":
-        return "ratio"
-    if it.derived:
-        return "derived"
+def _content_words(toks: list[Any], stop: set[str]) -> list[str]:
+    """Content words nothing accounted for; adjacent pieces are one word (Kiwi splits an unknown
+    '치주' into 치 + 주 once its neighbours are blanked)."""
+    words: list[tuple[str, list[str], int]] = []  # (word, parts, end)
+    for t in toks:
+        if t.tag not in _CONTENT:
+            continue
+        if words and words[-1][2] == t.start:
+            w, parts, _ = words[-1]
+            words[-1] = (w + t.form, [*parts, t.form], t.start + t.len)
+        else:
+            words.append((t.form, [t.form], t.start + t.len))
+    return [
+        w
+        for w, parts, _ in words
+        if w not in stop
+        and not all(p in stop for p in parts)
+        and (len(w) >= 2 or (len(parts) == 1 and toks and any(x.form == w and x.tag == "SL" for x in toks)))
+    ]
+
+
+def _disambiguate(ents: list[Entity], lex: Lexicon) -> tuple[list[Entity], list[str]]:
+    """A 시군구 named by a form several places share (북구) keeps the places inside a 시도 the question
+    names; a place that is in none of them is returned as not found (광주 북구 is not 포항시 북구)."""
+    sidos = {e.value for e in ents if e.dim == "시도"}
+    if not sidos:
+        return ents, []
+    out, missing = [], []
+    for e in ents:
+        parents = lex.parents.get((e.dim, e.value))
+        if parents is not None and not (parents & sidos):
+            if not any(
+                lex.parents.get((x.dim, x.value), set()) & sidos
+                for x in ents
+                if (x.start, x.end) == (e.start, e.end) and x is not e
+            ):
+                missing.append(e.surface)
+            continue
+        out.append(e)
+    return out, list(dict.fromkeys(missing))
+
+
+def _qtype(it: Intent, work: str, lex: Lexicon) -> str:
+    if it.formula:
+        return "ratio" if it.formula.get("percent") else "derived"
     same_dim = {e.dim for e in it.entities if sum(x.dim == e.dim for x in it.entities) >= 2}
-    if CUES["change"].search(work) and (
+    if cue(lex, "change").search(work) and (
         len(set(it.years)) >= 2 or it.previous_year or (it.trend and not it.years)
     ):
         return "change"
-    if CUES["comparison"].search(work) and (same_dim or len(set(it.codes)) >= 2):
+    if cue(lex, "comparison").search(work) and (same_dim or len(set(it.codes)) >= 2):
         return "comparison"
-    if CUES["share"].search(work):
+    if cue(lex, "share").search(work):
         return "share"
-    if CUES["ranking"].search(work):
+    if cue(lex, "ranking").search(work) or (it.k and it.over):
         return "ranking"
-    if CUES["sum"].search(work):
+    if cue(lex, "sum").search(work):
         return "sum"
-    if len(set(it.years)) >= 2 and CUES["comparison"].search(work):
+    if len(set(it.years)) >= 2 and (cue(lex, "comparison").search(work) or it.trend):
         return "change"
     return "lookup"
+
+
+def _elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
+    """A follow-up leans on the previous turn: a follow-up cue, or a short question missing what it asks."""
+    if it.term:
+        return False
+    if cue(lex, "followup").search(work):
+        return True
+    says = bool(it.measures or it.formula) + bool(it.entities or it.codes) + bool(it.years)
+    return len(re.sub(r"\s+", "", work)) <= 14 and says <= 1
+
+
+def _follow(it: Intent, prev: Intent, work: str, lex: Lexicon) -> Intent:
+    """The previous intent with what this question changes; ``carried`` lists what was kept."""
+    new_dims = {e.dim for e in it.entities}
+    ents = [e for e in prev.entities if e.dim not in new_dims]
+    carried = [f"{e.value}" for e in ents]
+    out = replace(
+        prev,
+        text=it.text,
+        entities=[*ents, *it.entities],
+        codes=it.codes or ([] if new_dims & {"주상병코드", "행위코드"} else prev.codes),
+        # what the previous turn could not apply (a disease name) is still asked, unless a code replaces it
+        unknown=it.unknown + ([] if new_dims & {"주상병코드", "행위코드"} or it.codes else prev.unknown),
+        stats=it.stats or prev.stats,
+        age_words=it.age_words or prev.age_words,
+        months=it.months or prev.months,
+    )
+    if it.years:
+        out.years = it.years
+    elif prev.years:
+        carried.insert(0, "·".join(f"{y}년" for y in prev.years))
+    if it.quarter:
+        out.quarter = it.quarter
+    if it.ages:
+        out.ages = it.ages
+    elif prev.ages:
+        carried += [a.surface for a in prev.ages]
+    if it.measures or it.formula:
+        out.measures, out.measure_words, out.formula, out.derived = (
+            it.measures,
+            it.measure_words,
+            it.formula,
+            it.derived,
+        )
+    else:
+        carried.append(prev.derived or "·".join(prev.measures) or "")
+    if it.qtype != "lookup":
+        out.qtype, out.k, out.lowest = it.qtype, it.k, it.lowest
+        out.over = it.over or prev.over
+    elif it.k:
+        out.k = it.k
+    if it.over and it.qtype == "lookup" and prev.qtype in ("ranking", "share"):
+        out.over = it.over
+    if it.previous_year:
+        out.previous_year = True
+    out.carried = [c for c in carried if c]
+    return out

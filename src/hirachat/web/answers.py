@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hirachat.answer.engines import Engine, Generation, Written, make_engine
@@ -52,9 +52,10 @@ class Answerer:
     def models(self) -> list[str]:
         return list(self.engines)
 
-    def plan(self, question: str) -> Answer:
+    def plan(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """The question, read as a follow-up of the conversation's earlier questions (``history``)."""
         with self.lock:
-            return self.svc.plan(question)
+            return self.svc.plan_turns([*history, question])
 
     def finish(self, ans: Answer, written: Written, t0: float, model: str) -> dict[str, Any]:
         with self.lock:
@@ -62,16 +63,20 @@ class Answerer:
         out["model"] = model
         return out
 
-    def answer(self, question: str, model: str = SERVING, gen: Generation | None = None) -> dict[str, Any]:
+    def answer(
+        self, question: str, model: str = SERVING, gen: Generation | None = None, history: Sequence[str] = ()
+    ) -> dict[str, Any]:
         t0 = time.perf_counter()
-        ans = self.plan(question)
+        ans = self.plan(question, history)
         written = self.engines[model].write(ans, gen or Generation())
         return self.finish(ans, written, t0, model)
 
-    def stream(self, question: str, model: str, gen: Generation) -> Iterator[Event | dict[str, Any]]:
+    def stream(
+        self, question: str, model: str, gen: Generation, history: Sequence[str] = ()
+    ) -> Iterator[Event | dict[str, Any]]:
         """Text deltas and replacements as they are released, then the finished answer (a dict)."""
         t0 = time.perf_counter()
-        ans = self.plan(question)
+        ans = self.plan(question, history)
         for ev in stream_answer(self.engines[model], ans, gen):
             if isinstance(ev, str | Replace):
                 yield ev

@@ -56,6 +56,7 @@ def store_message(
         k: result.get(k)
         for k in (
             "sources",
+            "interpretation",
             "table",
             "qtype",
             "query",
@@ -93,11 +94,14 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
         )
     conv = _conversation(db, user, body.conversation_id, question)
     gen = generation(state.cfg.serve, body.temperature, body.max_tokens)
+    history = list(
+        db.scalars(select(Message.question).where(Message.conversation_id == conv.id).order_by(Message.id))
+    )
 
     async def events() -> AsyncIterator[str]:
         yield sse({"conversation_id": conv.id}, "meta")
         try:
-            async for ev in drain(request, state.answerer.stream(question, body.model, gen), gen):
+            async for ev in drain(request, state.answerer.stream(question, body.model, gen, history), gen):
                 if isinstance(ev, Replace):
                     yield sse({"text": ev.text}, "replace")
                 elif isinstance(ev, str):

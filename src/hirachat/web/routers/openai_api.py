@@ -72,6 +72,14 @@ def _question(messages: list[ChatMessage]) -> str:
     raise HTTPException(400, "messages must contain a user message with text content")
 
 
+def _history(messages: list[ChatMessage]) -> list[str]:
+    """The user's earlier questions: a follow-up ("그럼 부산은?") is read against them."""
+    users = [m for m in messages if m.role == "user" and m.content]
+    return [
+        m.content if isinstance(m.content, str) else "".join(p.text for p in m.content or []) for m in users[:-1]
+    ]
+
+
 def _pieces(text: str) -> int:
     return len(text.split())
 
@@ -101,11 +109,12 @@ async def completions(
             404, f"model {body.model!r} not found; available: {', '.join(state.answerer.models)}"
         )
     question = clean_question(_question(body.messages), state.cfg.serve)
+    history = _history(body.messages)
     gen = generation(state.cfg.serve, body.temperature, body.max_completion_tokens or body.max_tokens)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     head = {"id": cid, "created": created, "model": body.model}
     if not body.stream:
-        res = await anyio.to_thread.run_sync(state.answerer.answer, question, body.model, gen)
+        res = await anyio.to_thread.run_sync(state.answerer.answer, question, body.model, gen, history)
         state.metrics.answered(res, "api")
         return head | {
             "object": "chat.completion",
@@ -128,7 +137,7 @@ async def completions(
         yield chunk({"role": "assistant", "content": ""})
         shown = ""
         try:
-            async for ev in drain(request, state.answerer.stream(question, body.model, gen), gen):
+            async for ev in drain(request, state.answerer.stream(question, body.model, gen, history), gen):
                 if isinstance(ev, Replace):
                     yield chunk({"content": REPLACED + ev.text})
                     shown += REPLACED + ev.text
@@ -165,5 +174,14 @@ def _usage(question: str, res: dict[str, Any]) -> dict[str, int]:
 
 
 def _extra(res: dict[str, Any]) -> dict[str, Any]:
-    keys = ("abstained", "engine", "table", "sources", "reason", "fallback_reason", "latency_ms")
+    keys = (
+        "abstained",
+        "interpretation",
+        "engine",
+        "table",
+        "sources",
+        "reason",
+        "fallback_reason",
+        "latency_ms",
+    )
     return {k: res.get(k) for k in keys if res.get(k) is not None}

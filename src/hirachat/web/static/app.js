@@ -170,6 +170,7 @@ function sourcesTable(sources) {
 
 function finishMessage(view, res) {
   view.box.querySelector(".answer").classList.remove("streaming");
+  if (res.interpretation) view.meta.append(el("div", { class: "interpretation" }, res.interpretation));
   const badges = el("div", { class: "badges" });
   if (res.abstained) badges.append(el("span", { class: "badge abstained" }, "자료 없음 (답변 보류)"));
   badges.append(el("span", { class: "badge" }, `엔진: ${res.engine}`));
