@@ -22,8 +22,8 @@ import uvicorn
 
 from conftest import PASSWORD, QUESTION, Live, free_port, make_workspace
 from hirachat.answer.engines import Generation, Written
-from hirachat.answer.query import Answer
 from hirachat.config import Config
+from hirachat.query.model import Answer
 from hirachat.web.accounts import create_user
 from hirachat.web.answers import Answerer
 from hirachat.web.app import create_app

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from hirachat.answer.cards import fact_cards
-from hirachat.answer.query import Answer
 from hirachat.config import InferenceConfig
 from hirachat.errors import ConfigError
 from hirachat.grounding import missing_figures, ungrounded
 from hirachat.numbers import format_number
 from hirachat.prompt import chat_messages, solar_prompt
+from hirachat.query.cards import fact_cards
+from hirachat.query.model import Answer
 
 MAX_CARDS = 40
 # what a failing model endpoint raises (network, timeout, a malformed reply)

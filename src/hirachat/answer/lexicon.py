@@ -39,6 +39,16 @@ class Entity:
     end: int
 
 
+def _spaced(word: str) -> str:
+    """A word's pattern: spaces allowed anywhere inside long words ('요양급여 비용총액'), but in short ones
+    only before a final 수 ('환자 수'), so that '병원 비율' is never read as 병원비."""
+    if len(word) >= 4:
+        return r"\s*".join(re.escape(ch) for ch in word)
+    if len(word) >= 3 and word.endswith("수"):
+        return re.escape(word[:-1]) + r"\s*수"
+    return re.escape(word)
+
+
 @dataclass
 class Words:
     """Words of one kind (measure, dimension, formula, …) → what they mean; spaces inside ignored."""
@@ -47,9 +57,7 @@ class Words:
     pattern: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
-        alts = [
-            r"\s*".join(re.escape(ch) for ch in w) for w in sorted(self.table, key=len, reverse=True) if w
-        ]
+        alts = [_spaced(w) for w in sorted(self.table, key=len, reverse=True) if w]
         self.pattern = re.compile("|".join(alts)) if alts else None
 
     def find(self, text: str) -> list[tuple[tuple[int, int], str, str]]:

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hirachat.answer.cards import card
 from hirachat.answer.lexicon import squash
 from hirachat.answer.understand import kiwi
 from hirachat.data.schema import YEAR
 from hirachat.data.store import FactStore
 from hirachat.dataset import templates as T
+from hirachat.query.cards import card
 from hirachat.vocab import current
 
 CONTENT_TAGS = ("NN", "SL", "SN", "XR", "VV", "VA")

@@ -9,11 +9,12 @@ from typing import Any
 
 from hirachat.answer.engines import Engine, Written, make_engine
 from hirachat.answer.lexicon import Lexicon
-from hirachat.answer.query import Answer, Planner
+from hirachat.answer.plan import Planner
 from hirachat.answer.retrieve import CardIndex
 from hirachat.answer.understand import Intent, understand
 from hirachat.config import InferenceConfig
 from hirachat.data.store import FactStore
+from hirachat.query.model import Answer
 
 SUGGEST_FOR = ("entity", "dimension", "ambiguous")
 

@@ -22,7 +22,7 @@ from hirachat.answer.engines import (
     checked,
     ungrounded_in,
 )
-from hirachat.answer.query import Answer
+from hirachat.query.model import Answer
 
 _PIECE = re.compile(r"\S+\s*|\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")

@@ -143,8 +143,8 @@ def understand(
     # definitions: a glossary term asked about with a definition cue and no figures
     terms = {**vocab.terms, **{m.name: m.definition for m in vocab.measures}}
     for term in sorted(terms, key=len, reverse=True):
-        asked = term.replace(" ", "") in work.replace(" ", "") and cue(lex, "definition").search(work)
-        if asked and not _YEAR.search(work) and not _CODE.search(work):
+        asked = term.replace(" ", "") in text.replace(" ", "") and cue(lex, "definition").search(text)
+        if asked and not _YEAR.search(text) and not _CODE.search(text):
             it.qtype, it.term = "definition", term
             return it
 
@@ -265,8 +265,9 @@ def understand(
     dims = [d for _, d, _ in dim_words]
     named = [d for d in dims if not any(e.dim == d for e in it.entities)]
     it.over = named[0] if named else (dims[0] if dims else None)
-    if re.search(r"어디|어느\s*곳|어느\s*지역|어느\s*시도", work):
-        it.over = it.over or "시도"
+    compared = any(len({x.value for x in it.entities if x.dim == e.dim}) >= 2 for e in it.entities)
+    if re.search(r"어디|어느\s*곳|어느\s*지역|어느\s*시도", work) and not compared:
+        it.over = it.over or "시도"  # 'A와 B 중 어디가' compares the two named; '어디가 가장' asks a 시도
     ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))]
     it.k = max(ks) if ks else None  # "1위부터 3위까지" asks for 3
     it.lowest = bool(cue(lex, "lowest").search(work))
@@ -302,12 +303,12 @@ def _content_words(toks: list[Any], stop: set[str]) -> list[str]:
 def _disambiguate(ents: list[Entity], lex: Lexicon) -> tuple[list[Entity], list[str]]:
     """A 시군구 named by a form several places share (북구) keeps the places inside a 시도 the question
     names; a place that is in none of them is returned as not found (광주 북구 is not 포항시 북구)."""
-    sidos = {e.value for e in ents if e.dim == "시도"}
-    if not sidos:
+    if not any(e.dim == "시도" for e in ents):
         return ents, []
     out, missing = [], []
     for e in ents:
-        parents = lex.parents.get((e.dim, e.value))
+        sidos = {x.value for x in ents if x.dim == "시도" and (x.start, x.end) != (e.start, e.end)}
+        parents = lex.parents.get((e.dim, e.value)) if sidos else None
         if parents is not None and not (parents & sidos):
             if not any(
                 lex.parents.get((x.dim, x.value), set()) & sidos

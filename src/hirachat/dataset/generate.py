@@ -1,9 +1,9 @@
-"""Facts → Korean QA pairs: one generator per question type, each recording the query behind it.
+"""Facts → Korean QA pairs: one generator per question type, each a sampled Query run by the executor.
 
 For every table in the store, paraphrase groups are sampled per type (lookup, sum, ranking,
 comparison, change, ratio/share, derived, unanswerable; definitions once, from the glossary). A group
-is one structured query over real facts, worded in several ways; its answer is computed here from the
-facts, formatted exactly, and cited. Each pair carries the facts, the derived figures and the query,
+is one ``Query`` over real rows, run through ``hirachat.query.execute`` (the same executor that answers
+users, so training data and served answers compute every number in one place), worded in several ways. Each pair carries the facts, the derived figures and the query,
 so the numeric-consistency check (``clean``) can recompute every number independently.
 
 Leakage: each table has a partition dimension (its most varied one, 주상병코드 say); aggregates are
@@ -20,14 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hirachat.answer.cards import card, fact_cards
-from hirachat.answer.compose import Composer
 from hirachat.config import BuildConfig
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import DERIVED_FIGURES, MEASURE_BY_NAME, SIDO_FULL, TERMS
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
+from hirachat.query.cards import card, fact_cards
+from hirachat.query.execute import Executor
+from hirachat.query.model import Abstain, Query
+from hirachat.query.wording import Composer
+from hirachat.vocab import current
 
 PERIOD_DIMS = (YEAR, QUARTER)
 MAX_CONTEXT_FACTS = 30  # larger groups (a sum over 50 departments) train without fact cards
@@ -99,10 +102,11 @@ def load_view(store: FactStore, info: TableInfo) -> TableView:
 
 
 class Generator:
-    def __init__(self, view: TableView, rng: random.Random, top_k: int) -> None:
+    def __init__(self, view: TableView, rng: random.Random, top_k: int, executor: Executor) -> None:
         self.v = view
         self.rng = rng
         self.k = top_k
+        self.x = executor
         self.dims = view.info.dims
         df = view.df
         flagged = df["_approx"].notna().to_numpy()
@@ -169,6 +173,20 @@ class Generator:
         query = {"table": self.v.info.table_id, **query}
         return Group(qtype, self.v.info.table_id, query, slots, answer, facts, derived or [], {}, partition)
 
+    def run(self, q: Query, rows: pd.DataFrame) -> tuple[str, list[Fact], list[dict[str, Any]]] | None:
+        """The executor's answer to a sampled query over these rows (None: it would abstain)."""
+        try:
+            r = self.x.run(q, self.v.info, self.c, rows)
+        except Abstain:
+            return None
+        return r.finish(r.text), r.facts, r.derived
+
+    def query(self, op: str, measures: list[str], dims: dict[str, Any], **more: Any) -> Query:
+        """A Query on this table whose filters are ``dims`` (the year as the period)."""
+        filters = {k: [v] for k, v in dims.items() if k != YEAR}
+        years = [int(dims[YEAR])] if YEAR in dims else []
+        return Query(self.v.info.table_id, op, measures, filters=filters, years=years, **more)
+
     def sample_rows(self, df: pd.DataFrame, n: int) -> pd.DataFrame:
         if len(df) <= n:
             return df.sample(frac=1.0, random_state=self.rng.randrange(2**31))
@@ -183,9 +201,12 @@ class Generator:
                 continue
             f = self.fact(r, m)
             ent = T.entity(f["dims"])
-            text, derived = self.c.lookup(f, ent)
+            done = self.run(self.query("lookup", [m], f["dims"]), r.to_frame().T)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {"op": "lookup", "measure": m, "filters": f["dims"]}
-            yield self.group("lookup", q, {"ent": ent, "m": m}, text, [f], derived, self.part(r))
+            yield self.group("lookup", q, {"ent": ent, "m": m}, text, facts, derived, self.part(r))
 
     def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, Any]]:
         """Detail rows grouped by every dimension but ``dim`` (computed once per dimension)."""
@@ -245,7 +266,10 @@ class Generator:
             if published is not None and published != sum(f["value"] for f in facts):
                 continue  # the table's 계 disagrees with its parts: no single right answer to teach
             c = self._ctx(ctx)
-            text, derived = self.c.total(facts, d, c)
+            done = self.run(self.query("sum", [m], ctx, over=[d]), g)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {"op": "sum", "measure": m, "filters": ctx, "over": d}
             yield self.group(
                 "sum", q, {"ctx": c, "m": m, "dim": T.dim_label(d)}, text, facts, derived, self.part(first)
@@ -259,7 +283,10 @@ class Generator:
             if k < len(values) and values[k - 1] == values[k]:
                 continue  # a tie at the cut: the top-k is not well defined
             c = self._ctx(ctx)
-            text, derived = self.c.ranking(facts, d, c, k)
+            done = self.run(self.query("ranking", [m], ctx, over=[d], k=k), g)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k}
             slots = {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k}
             yield self.group("ranking", q, slots, text, facts, derived, self.part(first))
@@ -271,7 +298,12 @@ class Generator:
             if a["value"] == b["value"] or min(a["value"], b["value"]) <= 0:
                 continue
             c = self._ctx(ctx)
-            text, derived = self.c.comparison(a, b, d, c)
+            cq = self.query("comparison", [m], ctx, over=[d])
+            cq.filters[d] = [a["dims"][d], b["dims"][d]]
+            done = self.run(cq, pair)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {
                 "op": "compare",
                 "measure": m,
@@ -285,7 +317,7 @@ class Generator:
                 "a": T.value_phrase(d, a["dims"][d]),
                 "b": T.value_phrase(d, b["dims"][d]),
             }
-            yield self.group("comparison", q, slots, text, [a, b], derived, self.part(first))
+            yield self.group("comparison", q, slots, text, facts, derived, self.part(first))
 
     def change(self, n: int) -> Iterator[Group]:
         if len(self.v.years) < 2:
@@ -305,9 +337,14 @@ class Generator:
             old = df.iloc[j]
             if not (self.exact(r, m) and self.exact(old, m)) or old[m] == 0:
                 continue
-            fo, fn = self.fact(old, m), self.fact(r, m)
+            fn = self.fact(r, m)
             ent = T.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
-            text, derived = self.c.change(fo, fn, ent)
+            cq = self.query("change", [m], fn["dims"])
+            cq.years = [y1, int(r[YEAR])]
+            done = self.run(cq, pd.DataFrame([old, r]))
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {
                 "op": "change",
                 "measure": m,
@@ -315,15 +352,23 @@ class Generator:
                 "years": [y1, int(r[YEAR])],
             }
             slots = {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])}
-            yield self.group("change", q, slots, text, [fo, fn], derived, self.part(r))
+            yield self.group("change", q, slots, text, facts, derived, self.part(r))
 
     def ratio(self, n: int) -> Iterator[Group]:
         if {"요양급여비용총액", "보험자부담금"} <= set(self.measures()):
             rows = self.v.df[self.exact_mask("요양급여비용총액", "보험자부담금", positive=True)]
             for _, r in self.sample_rows(rows, n // 2 + 1).iterrows():
-                tot, ins = self.fact(r, "요양급여비용총액"), self.fact(r, "보험자부담금")
+                tot = self.fact(r, "요양급여비용총액")
                 ent = T.entity(tot["dims"])
-                text, derived = self.c.insurer_rate(ins, tot, ent)
+                done = self.run(
+                    self.formula(
+                        "보험자부담률", "보험자부담금", "요양급여비용총액", "ratio", tot["dims"], True
+                    ),
+                    r.to_frame().T,
+                )
+                if done is None:
+                    continue
+                text, facts, derived = done
                 q = {
                     "op": "ratio",
                     "name": "보험자부담률",
@@ -332,7 +377,7 @@ class Generator:
                     "den": "요양급여비용총액",
                 }
                 yield self.group(
-                    "ratio", q, {"ent": ent, "kind": "보험자부담률"}, text, [ins, tot], derived, self.part(r)
+                    "ratio", q, {"ent": ent, "kind": "보험자부담률"}, text, facts, derived, self.part(r)
                 )
         for m, d, ctx, g, first in self._aggregates(n // 2 + 1):
             if not self.v.info.measure(m)["additive"]:
@@ -342,7 +387,12 @@ class Generator:
                 continue
             a = self.rng.choice(facts)
             c = self._ctx(ctx)
-            text, derived = self.c.share(a, facts, d, c)
+            sq = self.query("share", [m], ctx, over=[d])
+            sq.filters[d] = [a["dims"][d]]
+            done = self.run(sq, g)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]}
             slots = {
                 "ctx": c,
@@ -366,11 +416,24 @@ class Generator:
             if rows.empty:
                 continue
             r = rows.iloc[self.rng.randrange(len(rows))]
-            fa, fb = self.fact(r, a_m), self.fact(r, b_m)
+            fa = self.fact(r, a_m)
             ent = T.entity(fa["dims"])
-            text, derived = self.c.derived(name, fa, fb, ent)
+            done = self.run(self.formula(name, a_m, b_m, op, fa["dims"], False), r.to_frame().T)
+            if done is None:
+                continue
+            text, facts, derived = done
             q = {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]}
-            yield self.group("derived", q, {"ent": ent, "name": name}, text, [fa, fb], derived, self.part(r))
+            yield self.group("derived", q, {"ent": ent, "name": name}, text, facts, derived, self.part(r))
+
+    def formula(self, name: str, a: str, b: str, op: str, dims: dict[str, Any], percent: bool) -> Query:
+        return self.query(
+            "derived",
+            [a, b],
+            dims,
+            formula={"op": op, "a": a, "b": b, "percent": percent},
+            figure=name,
+            resolved={a: a, b: b},
+        )
 
     def unanswerable(self, n: int) -> Iterator[Group]:
         df = self.v.df
@@ -553,7 +616,7 @@ def questions(
         kw = {**s, **extra}
         kw.pop("kind", None)
         kw.pop("name", None)
-        q = T.fill(tpl, rng, **kw)
+        q = T.colloquial(T.fill(tpl, rng, **kw), rng)
         if q not in out and (avoid is None or q not in avoid):
             out.append(q)
         if len(out) >= n:
@@ -591,10 +654,11 @@ def to_records(
 
 def generate(store: FactStore, cfg: BuildConfig) -> Iterator[QARecord]:
     """Every table's groups, then the glossary's, as records (phrasings per group)."""
+    executor = Executor(store, current())
     for info in store.tables():
         view = load_view(store, info)
         rng = random.Random(f"{cfg.seed}:{info.table_id}")
-        for g in Generator(view, rng, cfg.top_k).all(cfg.pairs_per_type, cfg.context_cards):
+        for g in Generator(view, rng, cfg.top_k, executor).all(cfg.pairs_per_type, cfg.context_cards):
             yield from to_records(g, view, rng, cfg.phrasings, cfg.with_facts)
     rng = random.Random(f"{cfg.seed}:glossary")
     for g in definitions():

@@ -8,9 +8,10 @@ figures with units and thousands separators, and end with the source table and p
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
-from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_BY_NAME
+from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_BY_NAME, SIDO_FULL
 
 ORDER = (
     "진료년도",
@@ -181,6 +182,24 @@ DEFINE = [
     "{t_topic} 무슨 의미야?",
     "HIRA 통계에서 {t_topic} 어떤 개념인가요?",
 ]
+
+
+_SIDO_WORD = re.compile(r"(?<![가-힣])(" + "|".join(SIDO_FULL) + r")(?![가-힣])")
+_DECADE_BAND = re.compile(r"(?<!\d)([1-9])0~(?:\1)9세")
+
+
+def colloquial(question: str, rng: random.Random) -> str:
+    """How people type it: 시도 in their other forms (서울특별시, 경상북도, 강원특별자치도), a code without
+    '상병코드', decade bands as '20대', the odd missing space after a year."""
+    q = _SIDO_WORD.sub(
+        lambda m: rng.choice(SIDO_FULL[m.group(1)]) if rng.random() < 0.4 else m.group(1), question
+    )
+    if rng.random() < 0.4:
+        q = re.sub(r"상병코드 ([A-Z]\d{2})", lambda m: rng.choice((m.group(1), f"{m.group(1)} 질환")), q)
+    q = _DECADE_BAND.sub(lambda m: f"{m.group(1)}0대" if rng.random() < 0.6 else m.group(0), q)
+    if rng.random() < 0.15:
+        q = re.sub(r"(\d{4}년) ", r"\1", q, count=1)
+    return q
 
 
 def fill(template: str, rng: random.Random, **kw: Any) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hirachat.answer.cards import fact_cards
 from hirachat.answer.engines import MAX_CARDS, checked, figure_cards
 from hirachat.answer.service import AskService
 from hirachat.answer.understand import understand
@@ -27,6 +26,7 @@ from hirachat.config import Config
 from hirachat.errors import HiraChatError
 from hirachat.eval.metrics import key_numbers, score, summarize
 from hirachat.prompt import solar_prompt
+from hirachat.query.cards import fact_cards
 
 ENGINES = ("grounded", "model", "guarded")
 

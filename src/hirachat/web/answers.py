@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hirachat.answer.engines import Engine, Generation, Written, make_engine
-from hirachat.answer.query import Answer
 from hirachat.answer.service import AskService
 from hirachat.answer.stream import Event, Replace, stream_answer
 from hirachat.config import Config, ContestantConfig
 from hirachat.paths import Workspace
+from hirachat.query.model import Answer
 
 SERVING = "hira-chat"
 

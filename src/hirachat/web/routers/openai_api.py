@@ -76,7 +76,8 @@ def _history(messages: list[ChatMessage]) -> list[str]:
     """The user's earlier questions: a follow-up ("그럼 부산은?") is read against them."""
     users = [m for m in messages if m.role == "user" and m.content]
     return [
-        m.content if isinstance(m.content, str) else "".join(p.text for p in m.content or []) for m in users[:-1]
+        m.content if isinstance(m.content, str) else "".join(p.text for p in m.content or [])
+        for m in users[:-1]
     ]
 
 

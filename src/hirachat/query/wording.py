@@ -135,15 +135,6 @@ class Composer:
             body += f" {word}했습니다."
         return self.finish(body, [old, new], [m]), derived
 
-    def insurer_rate(self, ins: Fact, tot: Fact, ent: str) -> tuple[str, Derived]:
-        rate = ins["value"] / tot["value"]
-        body = (
-            f"{ent}의 보험자부담률은 {format_percent(rate)}입니다 (보험자부담금 {self.val(ins['value'], '보험자부담금')}"
-            f" ÷ 요양급여비용총액 {self.val(tot['value'], '요양급여비용총액')})."
-        )
-        derived = [{"op": "ratio", "of": [ins["fact_id"], tot["fact_id"]], "value": rate * 100}]
-        return self.finish(body, [ins, tot], ["보험자부담금", "요양급여비용총액"]), derived
-
     def share(self, a: Fact, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
         m = a["measure"]
         total = float(sum(f["value"] for f in facts))
@@ -158,32 +149,6 @@ class Composer:
             {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100},
         ]
         return self.finish(body, facts, [m]), derived
-
-    def derived(self, name: str, fa: Fact, fb: Fact, ent: str) -> tuple[str, Derived]:
-        a_m, b_m = fa["measure"], fb["measure"]
-        if name == "본인부담금":
-            value = fa["value"] - fb["value"]
-            body = (
-                f"{ent}의 본인부담금은 {self.val(value, a_m)}입니다 (요양급여비용총액 {self.val(fa['value'], a_m)}"
-                f" − 보험자부담금 {self.val(fb['value'], b_m)})."
-            )
-            op = "diff"
-        else:
-            value = fa["value"] / fb["value"]
-            unit = self.info.measure(a_m)["unit"]
-            shown = (
-                format_value(round_half_up(value, 0), unit)
-                if unit == "원"
-                else f"{format_number(value)}{unit}"
-            )
-            body = (
-                f"{ent}의 {T.josa(name, '은/는')} 약 {shown}입니다 ({self.label(a_m)} {self.val(fa['value'], a_m)}"
-                f" ÷ {self.label(b_m)} {self.val(fb['value'], b_m)})."
-            )
-            op = "ratio"
-        return self.finish(body, [fa, fb], [a_m, b_m]), [
-            {"op": op, "of": [fa["fact_id"], fb["fact_id"]], "value": value}
-        ]
 
     def formula(
         self,
@@ -204,7 +169,7 @@ class Composer:
             shown = f"{format_number(value)}{unit or ''}"
         sym = " − " if op == "diff" else " ÷ "
         inputs = sym.join(f"{n} {self._part(n, v)}" for n, v in parts)
-        about = "약 " if op == "ratio" else ""
+        about = "약 " if op == "ratio" and not percent else ""
         return f"{ctx}의 {T.josa(name, '은/는')} {about}{shown}입니다 ({inputs})."
 
     def formula_ranking(

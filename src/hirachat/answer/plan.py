@@ -1,0 +1,456 @@
+"""Intent → Query (or an honest abstention naming what cannot be applied) → the executor → Answer.
+
+Planning picks the table that can use every entity the question names, holds the measures it needs
+(by name or by the table's own column names), has the dimension and age breakdown asked and, unless a
+scope is asked, covers all institutions. Then every constraint is accounted for: applied in the Query
+(ages as the table's own bands, quarter, scope, the dimension named) or the answer abstains naming it;
+the period is checked (a missing year, or a measure absent in that year, is said plainly). Figures are
+computed only by ``hirachat.query.execute``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hirachat.answer.ages import cover, describe, parse_band
+from hirachat.answer.lexicon import Lexicon, squash
+from hirachat.answer.reading import reading
+from hirachat.answer.understand import Intent
+from hirachat.data.schema import QUARTER
+from hirachat.data.store import FactStore, TableInfo
+from hirachat.data.vocab import TERMS
+from hirachat.dataset import templates as T
+from hirachat.query.execute import PERIOD, Executor
+from hirachat.query.model import Abstain, Answer, Query
+from hirachat.query.wording import Composer
+
+SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
+# a table whose scope is a subset of institutions (its title says so): 병원급 이상, 의원급
+_SCOPE = {
+    "병원급": re.compile(r"병원급\s*이상|병원급|hospital[_ ]level", re.I),
+    "의원급": re.compile(r"의원급|clinic[_ ]level", re.I),
+}
+
+
+def scope_of(title: str) -> str | None:
+    return next((k for k, pat in _SCOPE.items() if pat.search(title)), None)
+
+
+class Planner:
+    """Answers intents from one store. Build once; ``answer`` is cheap."""
+
+    def __init__(self, store: FactStore, lex: Lexicon) -> None:
+        self.store = store
+        self.lex = lex
+        assert lex.vocab is not None
+        self.vocab = lex.vocab
+        self.executor = Executor(store, lex.vocab)
+
+    # ---- entry point ---------------------------------------------------------------------------
+    def answer(self, it: Intent) -> Answer:
+        ans = self._answer(it)
+        ans.intent = it
+        return ans
+
+    def _answer(self, it: Intent) -> Answer:
+        if it.qtype == "definition" and it.term:
+            text = f"{it.term}: {TERMS[it.term]}\n출처: 건강보험심사평가원 통계 용어 설명"
+            return Answer(
+                it.text,
+                text,
+                False,
+                "definition",
+                query={"op": "define", "term": it.term},
+                strip=[it.term],
+                extra=[],
+            )
+        try:
+            self._unapplicable(it)
+            if not (it.measures or it.formula or it.entities or it.codes or it.ages):
+                raise Abstain(
+                    "ambiguous",
+                    "무엇을 알고 싶으신지 알 수 없습니다. 항목(예: 환자수, 진료비)이나 대상(예: 2019년 서울 "
+                    "내과, 상병코드 J20)을 넣어 다시 물어봐 주세요.",
+                    None,
+                )
+            table, ents = self._table(it)
+            return self._run(it, table, ents)
+        except Abstain as a:
+            c = Composer(a.table) if a.table else None
+            text = c.unanswerable(a.text) if c else f"죄송하지만 해당 질문에 답할 자료가 없습니다. {a.text}"
+            return Answer(
+                it.text,
+                text,
+                True,
+                it.qtype,
+                a.table.table_id if a.table else None,
+                query={"op": "abstain", "reason": a.reason, **it.as_dict()},
+                reason=a.reason,
+                extra=[*a.extra, *it.years],
+                strip=[a.table.title.replace("_", " ")] if a.table else [],
+                interpretation=reading(it, a.table),
+            )
+
+    # ---- planning ------------------------------------------------------------------------------
+    def _leaves(self, name: str) -> list[str]:
+        """The stored measures a figure is computed from (a formula may use another formula)."""
+        f = self.vocab.formula(name)
+        return [name] if f is None else [*self._leaves(f.a), *self._leaves(f.b)]
+
+    def _needed(self, it: Intent) -> list[str]:
+        if it.formula:
+            return list(dict.fromkeys([*self._leaves(it.formula["a"]), *self._leaves(it.formula["b"])]))
+        return it.measures
+
+    def _resolve(self, t: TableInfo, it: Intent) -> dict[str, str] | None:
+        """Each measure asked → this table's column: the same name, or the one column whose name holds
+        the word the question used ('건수' → 처방건수 in a table without 명세서청구건수); None if any is missing."""
+        out: dict[str, str] = {}
+        for m in self._needed(it):
+            if m in t.measure_names:
+                out[m] = m
+                continue
+            word = squash(it.measure_words.get(m, ""))
+            hits = [x for x in t.measure_names if word and word in squash(x)]
+            if len(hits) != 1:
+                return None
+            out[m] = hits[0]
+        return out
+
+    def _table(self, it: Intent) -> tuple[TableInfo, dict[str, list[str]]]:
+        spans: dict[tuple[int, int, str], list[tuple[str, str]]] = {}
+        for e in it.entities:
+            spans.setdefault((e.start, e.end, e.surface), []).append((e.dim, e.value))
+        best: tuple[tuple[int, ...], TableInfo, dict[str, list[str]]] | None = None
+        asked_scope = scope_of(it.text)
+        for t in self.lex.tables.values():
+            if self._resolve(t, it) is None:
+                continue
+            ents: dict[str, list[str]] = {}
+            ok = True
+            for options in spans.values():
+                usable = [(d, v) for d, v in options if d in t.dims and self.lex.has_value(t.table_id, d, v)]
+                if not usable:
+                    ok = False
+                    break
+                if len({v for _, v in usable}) > 1 and len({d for d, _ in usable}) == 1:
+                    continue  # one word, several places/values: decided below, never silently
+                d, v = usable[0]
+                if v not in ents.setdefault(d, []):
+                    ents[d].append(v)
+            if not ok:
+                continue
+            open_dims = [d for d in t.dims if d not in PERIOD and d not in ents]
+            years_ok = all(y in self.lex.years[t.table_id] for y in it.years)
+            has_over = int(it.over is None or it.over in t.dims)
+            has_age = int(not it.ages or t.table_id in self.lex.age_dims)
+            scope = int(scope_of(t.title) == asked_scope)
+            fits = int(
+                bool(self._needed(it)) or len(t.measures) == 1 or it.qtype == "lookup"
+            )  # unasked: the table of all institutions first
+            score = (int(years_ok), has_over, has_age, fits, len(ents), scope, -len(open_dims), -len(t.dims))
+            if best is None or score > best[0]:
+                best = (score, t, ents)
+        if best is None:
+            raise self._diagnose(it, self._needed(it))
+        _, table, ents = best
+        for (_, _, surface), options in spans.items():
+            usable = [
+                (d, v) for d, v in options if d in table.dims and self.lex.has_value(table.table_id, d, v)
+            ]
+            if len({v for _, v in usable}) > 1 and len({d for d, _ in usable}) == 1:
+                names = ", ".join(sorted(v for _, v in usable))
+                raise Abstain(
+                    "ambiguous",
+                    f"'{surface}'에 해당하는 곳이 여러 개입니다: {names}. 어느 것인지 시도나 시 이름과 함께 물어봐 주세요.",
+                    table,
+                )
+        if it.codes:
+            dim = next((d for d in table.dims if self.vocab.kind_of(d) == "code"), "주상병코드")
+            raise Abstain("entity", Composer(table).why_entity(dim, it.codes[0]), table)
+        return table, ents
+
+    def _unapplicable(self, it: Intent) -> None:
+        """Constraints no stored table can apply, whatever the table: say which, never drop them."""
+        if it.unknown:
+            raise self._unknown(it)
+        if it.stats:
+            words = ", ".join(f"'{w}'" for w in it.stats)
+            raise Abstain(
+                "statistic",
+                f"질문의 {words}은(는) 보유한 통계표에 없는 값이라 계산하지 않습니다. 통계표는 환자수·"
+                "진료비 같은 합계만 제공합니다(1인당·건당 값은 계산해 드릴 수 있습니다).",
+                None,
+            )
+        if it.age_words:
+            words = ", ".join(f"'{w}'" for w in it.age_words)
+            raise Abstain(
+                "age",
+                f"질문의 {words}은(는) 정해진 연령 범위가 없어 적용할 수 없습니다. '10대', '65세 이상'처럼 "
+                "연령을 숫자로 물어봐 주세요.",
+                None,
+            )
+        if it.months:
+            raise Abstain(
+                "period",
+                f"질문의 '{it.months[0]}'처럼 월별 자료는 보유한 통계표에 없습니다(연도·분기 단위).",
+                None,
+            )
+        if it.formula and it.formula["a"] == it.formula["b"]:
+            raise Abstain(
+                "ambiguous", f"'{it.derived}'은(는) 같은 항목끼리의 비율이라 계산하지 않습니다.", None
+            )
+
+    def _applied(self, it: Intent, t: TableInfo, ents: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Constraints the chosen table must apply: ages (as its own bands), quarter, the dimension named
+        for a ranking. Returns the age filter; abstains naming what the table cannot apply."""
+        c = Composer(t)
+        dims = ", ".join(T.dim_label(d) for d in t.dims)
+        asked, held = scope_of(it.text), scope_of(t.title)
+        if asked is not None and asked != held:
+            what = {"병원급": "병원급 이상 기관", "의원급": "의원급 기관", None: "모든 요양기관"}
+            raise Abstain(
+                "scope",
+                f"「{c.title}」은(는) {what[held]} 자료라 {what[asked]}만의 값을 따로 알 수 없습니다.",
+                t,
+            )
+        if it.quarter and QUARTER not in t.dims:
+            raise Abstain(
+                "dimension",
+                f"「{c.title}」은(는) 분기 구분이 없는 연간 자료라 {it.quarter}분기 값을 알 수 없습니다. 이 표의 구분: {dims}.",
+                t,
+            )
+        if it.over and it.over not in t.dims and not (it.over == "시도" and "시군구" in t.dims):
+            raise Abstain(
+                "dimension",
+                f"「{c.title}」에는 {T.dim_label(it.over)} 구분이 없습니다. 이 표의 구분: {dims}.",
+                t,
+            )
+        if not it.ages:
+            return {}
+        age_dim = self.lex.age_dims.get(t.table_id)
+        if age_dim is None:
+            asked = ", ".join(a.surface for a in it.ages)
+            raise Abstain(
+                "dimension",
+                f"「{c.title}」에는 연령 구분이 없어 '{asked}' 조건을 적용할 수 없습니다. 이 표의 구분: {dims}.",
+                t,
+            )
+        bands = {
+            v: b for v in self.lex.values[t.table_id].get(age_dim, set()) if (b := parse_band(v)) is not None
+        }
+        if len(it.ages) > 1:
+            raise Abstain("ambiguous", "연령 조건이 두 개 이상입니다. 하나씩 물어봐 주세요.", t)
+        ask = it.ages[0]
+        chosen = cover(ask.interval, bands)
+        if chosen is None:
+            have = ", ".join(sorted(bands, key=lambda v: bands[v][0]))
+            raise Abstain(
+                "age",
+                f"「{c.title}」의 연령 구분({have})으로는 '{ask.surface}'({describe(ask.interval)})을(를) "
+                "정확히 나눌 수 없습니다.",
+                t,
+            )
+        return {age_dim: sorted(chosen, key=lambda v: bands[v][0])}
+
+    def _unknown(self, it: Intent) -> Abstain:
+        """The question names something (a disease name, MRI) that no stored value accounts for."""
+        words = ", ".join(f"'{w}'" for w in it.unknown)
+        text = f"질문의 {words}에 해당하는 항목을 보유한 자료에서 찾지 못했습니다."
+        if any("주상병코드" in t.dims for t in self.lex.tables.values()):
+            text += " 상병은 이름이 아니라 코드(예: J20)로만 제공됩니다."
+        titles = ", ".join(f"「{t.title.replace('_', ' ')}」" for t in self.lex.tables.values())
+        return Abstain("entity", f"{text} 보유 자료: {titles}.", None)
+
+    def _diagnose(self, it: Intent, needed: list[str]) -> Abstain:
+        """Why no table can answer: the measure, a dimension, or a value is missing."""
+        with_measure = [t for t in self.lex.tables.values() if set(needed) <= set(t.measure_names)]
+        if needed and not with_measure:
+            t = max(
+                self.lex.tables.values(),
+                key=lambda x: sum(e.dim in x.dims for e in it.entities),
+                default=None,
+            )
+            missing = next(m for m in needed if not t or m not in t.measure_names)
+            return Abstain(
+                "measure",
+                Composer(t).why_measure(missing) if t else f"{missing} 항목이 있는 자료가 없습니다.",
+                t,
+            )
+        pool = with_measure or list(self.lex.tables.values())
+        if not pool:
+            return Abstain("ambiguous", "저장소에 표가 없습니다.", None)
+
+        def usable(t: TableInfo, e: Any) -> bool:
+            return e.dim in t.dims and self.lex.has_value(t.table_id, e.dim, e.value)
+
+        # the table that can use the most of what was asked, and the first thing it cannot use
+        t = max(pool, key=lambda x: (sum(usable(x, e) for e in it.entities), -len(x.dims)))
+        for e in it.entities:
+            if any(
+                usable(t, x) for x in it.entities if (x.start, x.end) == (e.start, e.end) and x.start >= 0
+            ):
+                continue
+            if usable(t, e):
+                continue
+            if e.dim not in t.dims:
+                return Abstain("dimension", Composer(t).why_dimension(e.dim, e.value), t)
+            return Abstain("entity", Composer(t).why_entity(e.dim, e.value), t)
+        return Abstain("ambiguous", "질문의 조건을 함께 담은 표가 없습니다. 조건을 나누어 물어봐 주세요.", t)
+
+    def _periods(self, it: Intent, t: TableInfo, measures: list[str]) -> list[int]:
+        have = self.lex.years[t.table_id]
+        if not have:
+            return []
+        if it.previous_year and len(it.years) == 1:
+            years = [it.years[0] - 1, it.years[0]]
+        elif it.trend and len(it.years) > 2 and it.years[0] in have and it.years[-1] in have:
+            years = [y for y in it.years if y in have]  # a range: the years published in it (gaps said)
+        elif it.qtype == "change" and not it.years:
+            with_all = [
+                y
+                for y in have
+                if all(
+                    str(y) in {p[:4] for p in self.lex.measure_periods[t.table_id].get(m, [])}
+                    for m in measures
+                )
+            ]
+            years = with_all if it.trend else with_all[-2:]
+            if len(years) < 2:
+                raise Abstain(
+                    "year",
+                    Composer(t).why_year(have[0] - 1, have) if have else "연도 자료가 없습니다.",
+                    t,
+                    [float(y) for y in have],
+                )
+        else:
+            years = sorted(set(it.years))
+        for y in years:
+            if y not in have:
+                raise Abstain("year", Composer(t).why_year(y, have), t, [float(x) for x in have])
+            for m in measures:
+                periods = self.lex.measure_periods[t.table_id].get(m, [])
+                if str(y) not in {p[:4] for p in periods}:
+                    raise Abstain(
+                        "drift", Composer(t).why_drift(m, y, periods), t, [float(p[:4]) for p in periods]
+                    )
+        if it.quarter and QUARTER in t.dims:
+            quarters = sorted(self.lex.values[t.table_id].get(QUARTER, set()))
+            if it.quarter not in quarters:
+                have_q = ", ".join(f"{q}분기" for q in quarters)
+                raise Abstain(
+                    "year",
+                    f"「{t.title.replace('_', ' ')}」에는 {it.quarter}분기 자료가 없습니다. "
+                    f"이 표가 보유한 분기는 {have_q}입니다.",
+                    t,
+                    [float(q) for q in quarters] + [float(it.quarter)],
+                )
+        if not years:
+            latest = [
+                y
+                for y in have
+                if all(
+                    str(y) in {p[:4] for p in self.lex.measure_periods[t.table_id].get(m, [])}
+                    for m in measures
+                )
+            ]
+            years = [latest[-1] if latest else have[-1]]
+        return years
+
+    # ---- execution -----------------------------------------------------------------------------
+    def _run(self, it: Intent, t: TableInfo, ents: dict[str, list[str]]) -> Answer:
+        resolved = self._resolve(t, it) or {}
+        unions = self._applied(it, t, ents)
+        measures = list(dict.fromkeys(resolved[m] for m in self._needed(it))) or list(t.measure_names)
+        years = self._periods(it, t, measures)
+        filters: dict[str, list[Any]] = {d: list(v) for d, v in ents.items()}
+        if it.quarter and QUARTER in t.dims:
+            filters[QUARTER] = [it.quarter]
+        multi = [d for d, v in ents.items() if len(v) >= 2]
+        op = it.qtype
+        if multi and op in ("lookup", "sum", "ranking", "share"):
+            op = "comparison"  # two values of one dimension named: compare them
+        if len(years) >= 2 and op in ("lookup", "comparison") and not multi:
+            op = "change"
+        if op == "comparison" and not multi:
+            op = "lookup"
+        if op in ("ratio", "derived") and (multi or len(years) >= 2):
+            raise Abstain(
+                "ambiguous",
+                f"{it.derived}을(를) 여러 대상이나 여러 해에 대해 한 번에 계산하지 않습니다. 하나씩 물어봐 주세요.",
+                t,
+            )
+        open_dims = [d for d in t.dims if d not in PERIOD and d not in ents and d not in unions]
+        over: list[str] = []
+        if op == "comparison":
+            over = multi[:1]
+        elif op == "sum":
+            over = [it.over] if it.over in open_dims else open_dims
+        elif op in ("ranking", "share") or (op in ("ratio", "derived") and it.ranked):
+            over = [self._over(it, open_dims, ents, "share" if op == "share" else "ranking")]
+        top = re.search(r"가장|제일|최다|최고|최대|최저|최소|1위|1등|꼴찌", it.text)
+        q = Query(
+            table=t.table_id,
+            op=op,
+            measures=measures,
+            filters=filters,
+            unions=unions,
+            years=years,
+            over=over,
+            k=it.k or (1 if top else 3),
+            lowest=it.lowest,
+            ranked=it.ranked,
+            percent=bool(re.search(r"%|퍼센트|몇\s*프로|비율", it.text)),
+            formula=it.formula,
+            figure=it.derived,
+            resolved=resolved,
+            labels={d: it.ages[0].surface for d in unions} if it.ages else {},
+        )
+        r = self.executor.run(q, t)
+        text = r.finish(r.text)
+        query = {
+            "table": t.table_id,
+            "op": op,
+            "filters": {**filters, **unions},
+            "measures": measures,
+            "years": years,
+            **r.query,
+        }
+        return Answer(
+            it.text,
+            text,
+            False,
+            op,
+            t.table_id,
+            r.facts,
+            r.derived,
+            query,
+            extra=[float(y) for y in years],
+            strip=[r.c.title],
+            interpretation=reading(it, t, years, {**ents, **unions}, query),
+        )
+
+    def _over(self, it: Intent, open_dims: list[str], ents: dict[str, list[str]], qtype: str) -> str:
+        if qtype == "share":
+            singles = [d for d, v in ents.items() if len(v) == 1 and d not in PERIOD]
+            if not singles:
+                raise Abstain(
+                    "ambiguous", "비중을 구할 대상(예: 특정 시도나 진료과목)이 질문에 없습니다.", None
+                )
+            # the part is the entity named nearest before the cue (…에서 내과가 차지하는 비중, … 중 내과 비율)
+            cue = next((m.start() for m in SHARE_CUE.finditer(it.text)), len(it.text))
+            repeated = {e.dim for e in it.entities if sum(x.value == e.value for x in it.entities) >= 2}
+            if len(set(singles) - repeated) >= 1:
+                singles = [
+                    d for d in singles if d not in repeated
+                ]  # '전국 약국 중 경기 약국': 약국 is common
+            before = [e for e in it.entities if e.dim in singles and 0 <= e.start < cue]
+            return max(before, key=lambda e: e.start).dim if before else singles[-1]
+        if it.over in open_dims:
+            return it.over
+        if len(open_dims) == 1:
+            return open_dims[0]
+        if not open_dims:
+            raise Abstain("ambiguous", "순위를 매길 구분(예: 진료과목, 시도)이 질문에 없습니다.", None)
+        return open_dims[0]

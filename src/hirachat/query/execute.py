@@ -1,0 +1,406 @@
+"""The executor: a Query and its rows → facts, computed figures and wording. The only place numbers are
+computed, for served answers and training data alike.
+
+Dimensions the query leaves open are answered group by group from the table's own 계 rows where it
+publishes them, otherwise summed (with the 환자수 over-count note). Every sum over several facts, every
+formula step, rank and share is recorded as a derived figure with an id, so the grounding check can
+recompute the whole chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pandas as pd
+
+from hirachat.data.schema import QUARTER, YEAR
+from hirachat.data.store import FactStore, TableInfo, quote_ident
+from hirachat.dataset import templates as T
+from hirachat.dataset.records import Fact, fact_id
+from hirachat.numbers import format_percent
+from hirachat.query.model import Abstain, Query
+from hirachat.query.wording import Composer
+from hirachat.vocab import Vocab
+
+PERIOD = (YEAR, QUARTER)
+
+
+def select(rows: pd.DataFrame, dims: list[str], by: list[str] | None = None) -> pd.DataFrame:
+    """The rows whose sum is the total over ``dims`` (per group of ``by``): the table's own 계 rows where
+    it publishes them, otherwise the detail rows, decided group by group down the dimensions (a file
+    may give 광역시 as one 계 row and provinces only by 시군구)."""
+    if by:
+        rows = rows[(rows[by] != "계").all(axis=1).to_numpy()]
+    if not dims or rows.empty:
+        return rows
+    if not (rows[dims] == "계").to_numpy().any():
+        return rows
+    if by:
+        parts = [select(g, dims) for _, g in rows.groupby(by, sort=False)]
+        return pd.concat(parts) if parts else rows.iloc[0:0]
+    tot = rows[(rows[dims] == "계").all(axis=1).to_numpy()]
+    if not tot.empty:
+        return tot
+    d, rest = dims[0], dims[1:]
+    parts = [select(g, rest) for _, g in rows[rows[d] != "계"].groupby(d, sort=False)]
+    return pd.concat(parts) if parts else rows.iloc[0:0]
+
+
+class Executor:
+    """Runs Queries on one store (or on rows a caller already holds, as the dataset generator does)."""
+
+    def __init__(self, store: FactStore, vocab: Vocab) -> None:
+        self.store = store
+        self.vocab = vocab
+        self.sources = {
+            s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources()
+        }
+
+    def run(self, q: Query, t: TableInfo, c: Composer | None = None, rows: pd.DataFrame | None = None) -> Run:
+        """Execute ``q`` on table ``t``; ``rows`` (already selected) skip the database."""
+        filters = {**q.filters, **q.unions}
+        if q.years:
+            filters[YEAR] = q.years
+        given = rows is not None
+        rows = self.rows(t, filters) if rows is None else rows
+        if rows.empty:
+            raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", t)
+        r = Run(self, q, t, c or Composer(t), rows, whole=given)
+        r.text = {
+            "lookup": r.lookup,
+            "sum": r.total,
+            "ranking": r.ranking,
+            "share": r.share,
+            "comparison": r.comparison,
+            "change": r.change,
+            "ratio": r.ratio,
+            "derived": r.ratio,
+        }[q.op]()
+        return r
+
+    def rows(self, t: TableInfo, filters: dict[str, list[Any]]) -> pd.DataFrame:
+        where, args = [], []
+        for d, vals in filters.items():
+            where.append(f"{quote_ident(d)} IN ({', '.join('?' for _ in vals)})")
+            args += list(vals)
+        sql = f"SELECT * FROM {quote_ident(t.physical)}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self.store.con.execute(sql, args).df()
+
+    def fact(self, t: TableInfo, row: pd.Series, m: str) -> Fact:
+        dims = {d: (int(row[d]) if d == YEAR else str(row[d])) for d in t.dims}
+        src = {**self.sources.get(row["_source"], {}), "row": int(row["_row"])}
+        return {
+            "fact_id": fact_id(t.table_id, dims, m),
+            "table_id": t.table_id,
+            "dims": dims,
+            "measure": m,
+            "value": float(row[m]),
+            "unit": t.measure(m)["unit"],
+            "source": src,
+        }
+
+    def check_values(self, t: TableInfo, rows: pd.DataFrame, m: str) -> None:
+        if rows.empty:
+            return
+        if rows[m].isna().any():
+            raise Abstain("empty", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 비어 있습니다.", t)
+        if rows["_approx"].fillna("").str.contains(m, regex=False).any():
+            raise Abstain(
+                "approximate",
+                f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 지수 표기로 손상되어 "
+                "정확한 값을 알 수 없습니다.",
+                t,
+            )
+
+    def groups(
+        self,
+        t: TableInfo,
+        rows: pd.DataFrame,
+        m: str,
+        by: list[str],
+        derived: list[dict[str, Any]],
+        facts: list[Fact],
+    ) -> list[Fact]:
+        """One fact per combination of ``by``: the stored fact, or a sum of the facts under it."""
+        self.check_values(t, rows, m)
+        out = []
+        groups = rows.groupby(by, sort=True) if by else [((), rows)]
+        for key, g in groups:
+            members = [self.fact(t, r, m) for _, r in g.iterrows()]
+            facts += members
+            if len(members) == 1:
+                out.append(members[0])
+                continue
+            keyvals = key if isinstance(key, tuple) else (key,)
+            dims = {**dict(zip(by, keyvals, strict=True))}
+            for d in t.dims:
+                if d not in dims:
+                    vals = {f["dims"][d] for f in members}
+                    dims[d] = vals.pop() if len(vals) == 1 else "계"
+            ids = [f["fact_id"] for f in members]
+            agg_id = "sum:" + hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
+            value = float(sum(f["value"] for f in members))
+            derived.append({"op": "sum", "id": agg_id, "of": ids, "value": value})
+            out.append(
+                {
+                    "fact_id": agg_id,
+                    "table_id": t.table_id,
+                    "dims": dims,
+                    "measure": m,
+                    "value": value,
+                    "unit": members[0]["unit"],
+                    "source": members[0]["source"],
+                }
+            )
+        return out
+
+
+class Run:
+    """One query's execution: the rows, what is open, and the answer's facts, figures and text."""
+
+    def __init__(
+        self, x: Executor, q: Query, t: TableInfo, c: Composer, rows: pd.DataFrame, whole: bool = False
+    ) -> None:
+        self.x, self.q, self.t, self.c, self.rows = x, q, t, c, rows
+        self.whole = whole  # the caller's rows are the whole group (a share's denominator too)
+        self.measures = q.measures
+        self.text = ""
+        self.open = [d for d in t.dims if d not in PERIOD and d not in q.filters and d not in q.unions]
+        self.derived: list[dict[str, Any]] = []
+        self.facts: list[Fact] = []
+        self.query: dict[str, Any] = {}
+        self.summed: str | None = None  # dims summed over, for the 환자수 note
+        ctx_dims: dict[str, Any] = {d: v[0] for d, v in q.filters.items() if len(v) == 1 and d != YEAR}
+        for d, vals in q.unions.items():
+            ctx_dims[d] = q.labels.get(d, "·".join(vals))
+        years = q.years
+        if not years and YEAR in rows:
+            years = sorted({int(y) for y in rows[YEAR].unique()})
+        if len(years) == 1:
+            ctx_dims[YEAR] = years[0]
+        if QUARTER in t.dims and QUARTER not in ctx_dims and rows[QUARTER].nunique() == 1:
+            ctx_dims[QUARTER] = str(rows[QUARTER].iloc[0])
+        self.ctx_dims = ctx_dims
+        self.years = years
+
+    def ctx(self, without: str | None = None) -> str:
+        return T.entity({k: v for k, v in self.ctx_dims.items() if k != without}) or "전체"
+
+    def groups(self, rows: pd.DataFrame, m: str, by: list[str]) -> list[Fact]:
+        return self.x.groups(self.t, rows, m, by, self.derived, self.facts)
+
+    def for_open(
+        self, dims: list[str], by: list[str] | None = None, rows: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Rows answering for dims left open (per group of ``by``); notes when a sum over them was needed."""
+        base = select(self.rows if rows is None else rows, dims, by)
+        n = len(base) if not by else (base.groupby(by).size().max() if not base.empty else 0)
+        if dims and n > 1:
+            self.summed = "·".join(dims)
+        return base
+
+    def finish(self, text: str) -> str:
+        """The 환자수 over-count note where a non-additive measure was summed (once)."""
+        if (
+            self.summed
+            and any(not self.t.measure(m)["additive"] for m in self.measures)
+            and "환자수는 한 사람이" not in text
+        ):
+            note = self.c.notes([m for m in self.measures if not self.t.measure(m)["additive"]], self.summed)
+            text = text.replace("\n출처:", f"\n{note.split(chr(10))[0]}\n출처:", 1)
+        return text
+
+    def lookup(self) -> str:
+        base = self.for_open(self.open)
+        bodies = []
+        for m in self.measures:
+            (f,) = self.groups(base, m, [])
+            body, d = self.c.lookup(f, self.ctx())
+            self.derived += d
+            bodies.append(body.split("\n")[0])
+        self.query["open"] = self.open
+        return self.c.finish(" ".join(bodies), self.facts, self.measures, self.summed)
+
+    def total(self) -> str:
+        over = self.q.over or self.open
+        if not over:
+            raise Abstain(
+                "ambiguous", "합계를 낼 구분(예: 진료과목, 시도)이 질문에 이미 모두 정해져 있습니다.", self.t
+            )
+        base = self.for_open([d for d in self.open if d not in over], over)
+        parts = self.groups(base, self.measures[0], over)
+        if not parts:
+            raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", self.t)
+        label = "·".join(over)
+        text, d = self.c.total(
+            [{**f, "dims": {**f["dims"], label: f["dims"].get(over[0])}} for f in parts], label, self.ctx()
+        )
+        self.derived += d
+        self.query["over"] = over
+        return text
+
+    def ranking(self) -> str:
+        over = self.q.over[0]
+        base = self.for_open([d for d in self.open if d != over], [over])
+        self.summed = None
+        parts = self.groups(base, self.measures[0], [over])
+        if len(parts) < 2:
+            raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
+        text, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
+        self.derived += d
+        self.summed = "·".join(x for x in self.open if x != over) or None
+        self.query.update(over=over, k=self.q.k)
+        return text
+
+    def share(self) -> str:
+        over = self.q.over[0]
+        m, a_value = self.measures[0], self.q.filters[over][0]
+        filters = {k: v for k, v in {**self.q.filters, **self.q.unions}.items() if k != over}
+        if self.years:
+            filters[YEAR] = self.years
+        group = self.rows if self.whole else self.x.rows(self.t, filters)
+        group = self.for_open([d for d in self.open if d != over], [over], group)
+        parts = self.groups(group, m, [over])
+        a = next((f for f in parts if f["dims"][over] == a_value), None)
+        if a is None or sum(f["value"] for f in parts) <= 0:
+            raise Abstain("entity", self.c.why_entity(over, a_value), self.t)
+        text, d = self.c.share(a, parts, over, self.ctx(without=over))
+        self.derived += d
+        self.summed = (
+            over
+            if not self.t.measure(m)["additive"]
+            else ("·".join(x for x in self.open if x != over) or None)
+        )
+        self.query["over"] = over
+        return text
+
+    def comparison(self) -> str:
+        over = self.q.over[0]
+        a_v, b_v = self.q.filters[over][:2]
+        parts = {
+            f["dims"][over]: f
+            for f in self.groups(self.for_open(self.open, [over]), self.measures[0], [over])
+        }
+        if a_v not in parts or b_v not in parts:
+            raise Abstain("entity", self.c.why_entity(over, a_v if a_v not in parts else b_v), self.t)
+        text, d = self.c.comparison(parts[a_v], parts[b_v], over, self.ctx(without=over))
+        self.derived += d
+        if self.q.percent and parts[b_v]["value"]:
+            pct = parts[a_v]["value"] / parts[b_v]["value"]
+            self.derived.append(
+                {"op": "ratio", "of": [parts[a_v]["fact_id"], parts[b_v]["fact_id"]], "value": pct}
+            )
+            said = f"{T.josa(T.value_phrase(over, a_v), '은/는')} {T.value_phrase(over, b_v)}의 {format_percent(pct)}입니다."
+            text = text.replace("\n", f"\n{said}\n", 1) if "\n" in text else f"{text} {said}"
+        self.query["over"] = over
+        return text
+
+    def change(self) -> str:
+        y1, y2 = self.years[0], self.years[-1]
+        m = self.measures[0]
+        parts = {int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open, [YEAR]), m, [YEAR])}
+        if y1 not in parts or y2 not in parts:
+            raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)
+        text, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
+        self.derived += d
+        if len(self.years) > 2:  # a trend: the whole series, then the change from first to last
+            series = ", ".join(f"{y}년 {self.c.val(parts[y]['value'], m)}" for y in self.years if y in parts)
+            gaps = [y for y in range(y1, y2 + 1) if y not in parts]
+            if gaps:
+                series += f" ({', '.join(f'{y}년' for y in gaps)} 자료 없음)"
+            text = (
+                text.replace("\n", f"\n연도별: {series}\n", 1)
+                if "\n" in text
+                else f"{text}\n연도별: {series}"
+            )
+        return text
+
+    def _evaluate(self, facts: dict[str, Fact]) -> tuple[float, list[tuple[str, float]]]:
+        """The question's formula over one group's facts (nested formulas recorded as derived figures):
+        (value, [(input name, input value)])."""
+        f = self.q.formula
+        assert f is not None
+        memo: dict[str, tuple[float, str]] = {}
+
+        def value(name: str) -> tuple[float, str]:
+            if name not in memo:
+                if name in self.q.resolved:
+                    fact = facts[self.q.resolved[name]]
+                    memo[name] = (float(fact["value"]), fact["fact_id"])
+                else:
+                    g = self.x.vocab.formula(name)
+                    assert g is not None
+                    memo[name] = combine(name, g.op, g.a, g.b)
+            return memo[name]
+
+        def combine(name: str, op: str, a: str, b: str, scale: float = 1.0) -> tuple[float, str]:
+            (va, ia), (vb, ib) = value(a), value(b)
+            if op == "ratio" and vb == 0:
+                raise Abstain("empty", f"{b}이(가) 0이라 {name}을(를) 계산할 수 없습니다.", self.t)
+            v = va - vb if op == "diff" else va / vb
+            fid = f"{op}:" + hashlib.sha1(f"{ia}|{ib}".encode()).hexdigest()[:12]
+            self.derived.append({"op": op, "id": fid, "of": [ia, ib], "value": v * scale})
+            return v, fid
+
+        # a percent is recorded as shown (×100): the grounding check then finds the figure the answer states
+        result, _ = combine(self.q.figure or "", f["op"], f["a"], f["b"], 100.0 if f.get("percent") else 1.0)
+        return result, [(name, value(name)[0]) for name in (f["a"], f["b"])]
+
+    def ratio(self) -> str:
+        """A figure computed by formula from this table's measures (ratio or difference, nested); ranked
+        over a dimension when the question ranks it ('1인당 진료비가 가장 높은 시도')."""
+        f = self.q.formula
+        assert f is not None
+        self.query["formula"] = f
+        unit, percent = self._unit(f), bool(f.get("percent"))
+        if self.q.ranked:
+            return self._ranked(unit, percent)
+        base = self.for_open(self.open)
+        facts: dict[str, Fact] = {}
+        for m in self.measures:
+            (facts[m],) = self.groups(base, m, [])
+        result, parts = self._evaluate(facts)
+        text = self.c.formula(self.q.figure or "", result, f["op"], parts, unit, percent, self.ctx())
+        return self.c.finish(text, self.facts, self.measures, self.summed)
+
+    def _ranked(self, unit: str | None, percent: bool) -> str:
+        over = self.q.over[0]
+        base = self.for_open([d for d in self.open if d != over], [over])
+        by_value: dict[str, dict[str, Fact]] = {}
+        for m in self.measures:
+            for fact in self.groups(base, m, [over]):
+                by_value.setdefault(str(fact["dims"][over]), {})[m] = fact
+        scored = []
+        for v, facts in by_value.items():
+            if len(facts) == len(self.measures):
+                try:
+                    scored.append((v, self._evaluate(facts)[0]))
+                except Abstain:
+                    continue
+        if len(scored) < 2:
+            raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
+        k = self.q.k
+        text = self.c.formula_ranking(
+            self.q.figure or "", scored, over, self.ctx(), k, self.q.lowest, unit, percent
+        )
+        ids = [fact["fact_id"] for facts in by_value.values() for fact in facts.values()]
+        self.derived += [{"op": "rank", "of": ids, "value": i + 1} for i in range(min(k, len(scored)))]
+        self.query.update(over=over, k=k)
+        return self.c.finish(text, self.facts, self.measures, self.summed)
+
+    def _unit(self, f: dict[str, Any]) -> str | None:
+        """The result's unit: a difference keeps its measures' unit; money per person/claim/day stays 원."""
+
+        def unit(name: str) -> str | None:
+            if name in self.q.resolved:
+                return self.t.measure(self.q.resolved[name])["unit"]
+            g = self.x.vocab.formula(name)
+            return g.unit if g is not None else None
+
+        if f["op"] == "diff":
+            return unit(f["a"])
+        if f.get("percent"):
+            return "%"
+        ua, ub = unit(f["a"]), unit(f["b"])
+        return "배" if ua == ub else ua

@@ -1,0 +1,86 @@
+"""The one query contract: what the planner produces, the dataset generator samples, the executor runs.
+
+A ``Query`` names the table, the filters (every constraint applied, as the table's own values), the
+operation and its parameters, the measures (as the table's columns) or a formula over them. The executor
+(``query/execute.py``) is the only place figures are computed from rows; an ``Answer`` is what engines
+word and cite; ``Abstain`` carries why the data cannot answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hirachat.data.store import TableInfo
+from hirachat.dataset.records import Fact
+
+if TYPE_CHECKING:
+    from hirachat.answer.understand import Intent
+
+OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "derived")
+
+
+@dataclass
+class Query:
+    """One structured question over one table."""
+
+    table: str
+    op: str  # one of OPS; ratio/derived: a formula (ranked over ``over`` when ``ranked``)
+    measures: list[str]  # the table's columns the answer uses
+    filters: dict[str, list[Any]] = field(default_factory=dict)  # dim → values (several: compared)
+    unions: dict[str, list[str]] = field(default_factory=dict)  # dim → values summed as one (age bands)
+    years: list[int] = field(default_factory=list)
+    over: list[str] = field(default_factory=list)  # the dimension(s) ranked, shared or summed over
+    k: int = 3
+    lowest: bool = False
+    ranked: bool = False
+    percent: bool = False  # a comparison also as "A는 B의 x%"
+    formula: dict[str, Any] | None = None  # {"op": ratio|diff, "a", "b", "percent"} over figure names
+    figure: str | None = None  # the formula's name as asked ("1인당 진료비")
+    resolved: dict[str, str] = field(default_factory=dict)  # figure name → the table's column
+    labels: dict[str, str] = field(default_factory=dict)  # how a union is said ("20대")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], {}, False)}
+
+
+@dataclass
+class Answer:
+    """What an engine returns: the text and everything needed to cite and check it."""
+
+    question: str
+    answer: str
+    abstained: bool
+    qtype: str
+    table_id: str | None = None
+    facts: list[Fact] = field(default_factory=list)
+    derived: list[dict[str, Any]] = field(default_factory=list)
+    query: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None  # why it abstained: year, measure, entity, dimension, drift, ambiguous, ...
+    extra: list[float] = field(default_factory=list)  # numbers the answer may state besides facts (years)
+    strip: list[str] = field(default_factory=list)  # names whose digits are not numbers (titles)
+    interpretation: str = ""  # one Korean line: the query as understood ("이해한 질문: …")
+    intent: Intent | None = None  # what a follow-up question builds on
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "table": f["table_id"],
+                "file": f["source"].get("file"),
+                "sheet": f["source"].get("sheet"),
+                "row": f["source"].get("row"),
+                "measure": f["measure"],
+                "value": f["value"],
+                "unit": f["unit"],
+                "dims": f["dims"],
+            }
+            for f in self.facts
+        ]
+
+
+class Abstain(Exception):
+    def __init__(
+        self, reason: str, text: str, table: TableInfo | None = None, extra: list[float] | None = None
+    ):
+        super().__init__(text)
+        self.reason, self.text, self.table, self.extra = reason, text, table, extra or []
