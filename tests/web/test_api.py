@@ -110,6 +110,11 @@ def test_chat_streams_the_answer_with_sources_and_keeps_history(
         assert [m["question"] for m in conv["messages"]] == [QUESTION, "2019년 부산 내과 환자수는?"]
         assert conv["messages"][0]["sources"][0]["value"] == value
         assert cid in [x["id"] for x in c.get("/api/conversations").json()]
+        # an elliptical follow-up is read against the conversation, and says what it carried over
+        busan = raw_dept[(2019, "부산", "내과")]["환자수"]
+        done = chat(c, "그럼 정형외과는?", conversation_id=cid)[-1][1]
+        other = raw_dept[(2019, "부산", "정형외과")]["환자수"]
+        assert f"{other:,}" in done["answer"] and "이어받음" in done["interpretation"] and busan != other
 
 
 def test_chat_streams_a_model_endpoint_through_the_gate(live: Live, rater_token: str, raw_dept: Any) -> None:
@@ -145,6 +150,17 @@ def test_official_openai_client_plain_and_streaming(live: Live, raw_dept: Any) -
     text = res.choices[0].message.content or ""
     assert f"{value:,}" in text and res.choices[0].finish_reason == "stop" and res.usage is not None
     assert res.model_extra is not None and res.model_extra["hirachat"]["sources"][0]["value"] == value
+    assert res.model_extra["hirachat"]["interpretation"].startswith("이해한 질문:")
+    # the conversation's earlier user messages make "그럼 부산은?" a follow-up
+    busan = raw_dept[(2019, "부산", "내과")]["환자수"]
+    history = [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": text},
+        {"role": "user", "content": "그럼 부산은?"},
+    ]
+    follow = client.chat.completions.create(model="hira-chat", messages=history)  # type: ignore[arg-type]
+    assert f"{busan:,}" in (follow.choices[0].message.content or "")
+    assert follow.model_extra is not None and "이어받음" in follow.model_extra["hirachat"]["interpretation"]
     stream = client.chat.completions.create(
         model="hira-chat",
         messages=[{"role": "system", "content": "간결하게"}, {"role": "user", "content": QUESTION}],

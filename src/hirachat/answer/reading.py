@@ -47,7 +47,12 @@ def reading(
             if it.ages and d not in {e.dim for e in it.entities}:
                 parts.append(f"{it.ages[0].surface}({'·'.join(vals)})")
             else:
-                parts.append("·".join(T.value_phrase(d, v) for v in vals))
+                parts.append(
+                    "·".join(
+                        T.value_phrase(d, v) + (f"({it.named[str(v)]})" if str(v) in it.named else "")
+                        for v in vals
+                    )
+                )
     else:
         parts += [T.value_phrase(e.dim, e.value) for e in it.entities]
         parts += [a.surface for a in it.ages]

@@ -32,7 +32,7 @@ _CODE_LIKE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
 )
 _K = re.compile(r"(?:상위|하위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
-_PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|1년\s*전)")
+_PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|(?<!\d)1년\s*전(?![가-힣]))")
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
 _NUMBER_LEFT = re.compile(r"\d{3,}")
@@ -66,6 +66,7 @@ class Intent:
     months: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # content words nothing in the data accounts for
     carried: list[str] = field(default_factory=list)  # what a follow-up took from the previous turn
+    named: dict[str, str] = field(default_factory=dict)  # code → the name written next to it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -204,7 +205,7 @@ def understand(
         f = vocab.formula(found["formula"][0][1])
         unit = vocab.per_unit[int(per_unit[0][1])]
         assert f is not None
-        word = per_unit[0][2].replace(" ", "")
+        word = unit.words[0]
         it.derived = f"{word} {f.name}"
         it.formula = {"op": "ratio", "a": f.name, "b": unit.denominator, "percent": False, "per": word}
     elif found["formula"]:
@@ -217,7 +218,7 @@ def understand(
         nums = [m for m in it.measures if m != unit.denominator]
         num = nums[0] if nums else unit.default
         if num is not None:
-            word = per_unit[0][2].replace(" ", "")
+            word = unit.words[0]  # the figure's usual name: '한 명당 진료비' is the 1인당 진료비
             it.derived = f"{word} {it.measure_words.get(num, num)}"
             it.formula = {"op": "ratio", "a": num, "b": unit.denominator, "percent": False, "per": word}
             it.measures = [num, unit.denominator]
@@ -259,7 +260,8 @@ def understand(
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
     stop = set(vocab.stopwords)
-    it.unknown += _content_words(ktoks, stop)
+    it.named = _named_codes(text, {e.surface for e in ents if e.surface in code_spans})
+    it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
     dims = [d for _, d, _ in dim_words]
@@ -277,6 +279,27 @@ def understand(
     if previous is not None and _elliptical(it, work, lex):
         return _follow(it, previous, work, lex)
     return it
+
+
+_PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")
+
+
+def _named_codes(text: str, codes: set[str]) -> dict[str, str]:
+    """'급성 기관지염(J20)': the words right before a stored code in parentheses name that code, so they
+    are accounted for (the code decides; code masters can check that both agree)."""
+    out: dict[str, str] = {}
+    for m in _PAREN_CODE.finditer(text):
+        code = m.group(1).upper()
+        if code not in codes:
+            continue
+        words: list[str] = []
+        for w in reversed(text[: m.start()].split()[-4:]):
+            if re.search(r"\d", w):
+                break
+            words.insert(0, w)
+        if words:
+            out[code] = " ".join(words)
+    return out
 
 
 def _content_words(toks: list[Any], stop: set[str]) -> list[str]:
@@ -348,6 +371,8 @@ def _elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
         return False
     if cue(lex, "followup").search(work):
         return True
+    if not (it.measures or it.formula or it.entities or it.codes or it.ages):
+        return True  # '2013년 기준으로는 얼마였어?': nothing but a period or an operation
     says = bool(it.measures or it.formula) + bool(it.entities or it.codes) + bool(it.years)
     return len(re.sub(r"\s+", "", work)) <= 14 and says <= 1
 

@@ -9,13 +9,10 @@ word and cite; ``Abstain`` carries why the data cannot answer.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hirachat.data.store import TableInfo
 from hirachat.dataset.records import Fact
-
-if TYPE_CHECKING:
-    from hirachat.answer.understand import Intent
 
 OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "derived")
 
@@ -60,7 +57,7 @@ class Answer:
     extra: list[float] = field(default_factory=list)  # numbers the answer may state besides facts (years)
     strip: list[str] = field(default_factory=list)  # names whose digits are not numbers (titles)
     interpretation: str = ""  # one Korean line: the query as understood ("이해한 질문: …")
-    intent: Intent | None = None  # what a follow-up question builds on
+    intent: Any = None  # the planner's reading (an Intent): what a follow-up question builds on
 
     def sources(self) -> list[dict[str, Any]]:
         return [
