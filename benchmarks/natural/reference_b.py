@@ -511,7 +511,9 @@ def main(argv):
     K = KCD(*load_kcd(data / KCD_FILE))
     specs = build_specs(S, D, K)
 
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     ids = [q["id"] for q in questions]
     assert sorted(ids) == sorted(specs), set(ids) ^ set(specs)
 

@@ -380,7 +380,9 @@ def _elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
 def _follow(it: Intent, prev: Intent, work: str, lex: Lexicon) -> Intent:
     """The previous intent with what this question changes; ``carried`` lists what was kept."""
     new_dims = {e.dim for e in it.entities}
-    ents = [e for e in prev.entities if e.dim not in new_dims]
+    # a replaced value goes with every reading of its word (약국 as 종별 and as 진료과목)
+    gone = {(e.start, e.end, e.surface) for e in prev.entities if e.dim in new_dims}
+    ents = [e for e in prev.entities if e.dim not in new_dims and (e.start, e.end, e.surface) not in gone]
     carried = [f"{e.value}" for e in ents]
     out = replace(
         prev,

@@ -16,7 +16,7 @@ from typing import Any
 
 from hirachat.config import CleanConfig
 from hirachat.data.vocab import TERMS
-from hirachat.dataset.records import QARecord
+from hirachat.dataset.records import QARecord, conversation
 from hirachat.grounding import ungrounded
 from hirachat.numbers import extract_numbers
 
@@ -72,7 +72,7 @@ def question_key(question: str) -> str:
 
 def dedup_key(rec: QARecord) -> str:
     """Near-duplicates: the same question up to spacing and punctuation, with the same answer."""
-    return question_key(rec["instruction"]) + "\x00" + rec["output"]
+    return question_key("\n".join(conversation(rec))) + "\x00" + rec["output"]
 
 
 @dataclass
@@ -118,7 +118,7 @@ def clean(records: list[QARecord], cfg: CleanConfig) -> CleanResult:
         if problem:
             reject(rec, problem, "numeric_inconsistent")
             continue
-        qkey = question_key(rec["instruction"])
+        qkey = question_key("\n".join(conversation(rec)))
         if qkey in answers_by_question and answers_by_question[qkey] != rec["output"]:
             reject(rec, "same question as an earlier pair with a different answer", "conflicting")
             continue

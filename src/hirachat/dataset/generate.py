@@ -25,7 +25,7 @@ from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import DERIVED_FIGURES, MEASURE_BY_NAME, SIDO_FULL, TERMS
 from hirachat.dataset import templates as T
-from hirachat.dataset.records import Fact, QARecord, fact_id, group_id, record
+from hirachat.dataset.records import PREVIOUS, Fact, QARecord, fact_id, group_id, record
 from hirachat.query.cards import card, fact_cards
 from hirachat.query.execute import Executor
 from hirachat.query.model import Abstain, Query
@@ -435,6 +435,33 @@ class Generator:
             resolved={a: a, b: b},
         )
 
+    def followup(self, n: int) -> Iterator[Group]:
+        """A lookup, then "그럼 부산은?": the same query with one value changed (both in one partition)."""
+        for m, d, _ctx, g, _first in self._aggregates(n):
+            if d in self.v.partition:
+                continue
+            pair = g.sample(n=2, random_state=self.rng.randrange(2**31))
+            (_, r1), (_, r2) = pair.iterrows()
+            f1 = self.fact(r1, m)
+            previous = T.colloquial(
+                T.fill(
+                    self.rng.choice(T.LOOKUP),
+                    self.rng,
+                    ent=T.entity(f1["dims"]),
+                    m=T.measure_label(m, self.rng),
+                    cnt=T.counter(m),
+                ),
+                self.rng,
+            )
+            f2 = self.fact(r2, m)
+            done = self.run(self.query("lookup", [m], f2["dims"]), r2.to_frame().T)
+            if done is None:
+                continue
+            text, facts, derived = done
+            q = {"op": "lookup", "measure": m, "filters": f2["dims"], "follows": f1["dims"]}
+            slots = {"b": T.value_phrase(d, r2[d]), "previous": previous}
+            yield self.group("followup", q, slots, text, facts, derived, self.part(r2))
+
     def unanswerable(self, n: int) -> Iterator[Group]:
         df = self.v.df
         years = self.v.years
@@ -561,6 +588,7 @@ class Generator:
             self.change,
             self.ratio,
             self.derived,
+            self.followup,
             self.unanswerable,
         ):
             seen: set[str] = set()
@@ -607,6 +635,8 @@ def questions(
         extra = {"m": T.measure_label(s["m"], rng)} if "m" in s else {}
     elif g_qtype == "derived":
         pool, extra = T.DERIVED[s["name"]], {}
+    elif g_qtype == "followup":
+        pool, extra = T.FOLLOWUP, {}
     else:
         pool, extra = T.DEFINE, {}
     out: list[str] = []
@@ -616,6 +646,7 @@ def questions(
         kw = {**s, **extra}
         kw.pop("kind", None)
         kw.pop("name", None)
+        kw.pop("previous", None)
         q = T.colloquial(T.fill(tpl, rng, **kw), rng)
         if q not in out and (avoid is None or q not in avoid):
             out.append(q)
@@ -645,7 +676,9 @@ def to_records(
     }
     out = []
     for q in questions(g.qtype, g.slots, rng, n):
-        if g.context and rng.random() < with_facts:
+        if g.qtype == "followup":  # the conversation so far is the record's input
+            out.append(record(q, g.answer, dict(meta), PREVIOUS + g.slots["previous"]))
+        elif g.context and rng.random() < with_facts:
             out.append(record(q, g.answer, {**meta, "context_facts": g.context_ids}, "\n".join(g.context)))
         else:
             out.append(record(q, g.answer, dict(meta)))

@@ -5,7 +5,8 @@ A record is the original project's format ``{"instruction", "input", "output", "
 
 - ``category``: table subject (질병, 진료비, 요양기관, ...); ``source``: citation of the table;
   ``year``: the year(s) the answer is about (int, list, or None)
-- ``qtype``: lookup | sum | ranking | comparison | change | ratio | derived | definition | unanswerable
+- ``qtype``: lookup | sum | ranking | comparison | change | ratio | derived | definition | unanswerable |
+  followup (an elliptical question; ``input`` holds "이전 질문: …", ``slots.previous`` the question itself)
 - ``table_id``; ``group_id``: paraphrases of one structured query share it; ``split`` (after split)
 - ``query``: the structured query that yields the answer (op, measure, filters, over, years, k)
 - ``facts``: every fact used, with its value, unit and provenance (file, sha256, sheet, row)
@@ -30,6 +31,7 @@ QTYPES = (
     "derived",
     "definition",
     "unanswerable",
+    "followup",
 )
 
 
@@ -58,6 +60,15 @@ def fact_id(table_id: str, dims: dict[str, Any], measure: str) -> str:
 def group_id(query: dict[str, Any]) -> str:
     key = json.dumps(query, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+PREVIOUS = "이전 질문: "  # a follow-up record's input: the question it follows
+
+
+def conversation(rec: QARecord | dict[str, Any]) -> list[str]:
+    """The questions a record's answer depends on: the one it follows (a follow-up) and its own."""
+    inp = rec.get("input") or ""
+    return [inp[len(PREVIOUS) :], rec["instruction"]] if inp.startswith(PREVIOUS) else [rec["instruction"]]
 
 
 def record(instruction: str, output: str, metadata: dict[str, Any], input_text: str = "") -> QARecord:

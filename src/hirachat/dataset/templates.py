@@ -176,6 +176,13 @@ DERIVED = {
         "{ent}에서 청구 건당 진료비는?",
     ],
 }
+FOLLOWUP = [  # after the previous question (in the record's input): only what changes is said
+    "그럼 {b_topic}?",
+    "{b_topic}?",
+    "{b}의 경우는?",
+    "그러면 {b_topic} 어때?",
+    "{b}도 알려줘",
+]
 DEFINE = [
     "{t_topic} 무엇인가요?",
     "{t}의 뜻을 알려줘",
@@ -212,6 +219,8 @@ def fill(template: str, rng: random.Random, **kw: Any) -> str:
     if "dim" in kw:
         kw["dim_obj"] = josa(kw["dim"], "을/를")
         kw["dim_by"] = by(kw["dim"])
+    if "b" in kw:
+        kw["b_topic"] = josa(kw["b"], "은/는")
     if "a" in kw:
         kw["a_and"] = josa(kw["a"], "과/와")
         kw["a_subj"] = josa(kw["a"], "이/가")

@@ -20,9 +20,9 @@ from typing import Any
 
 from hirachat.answer.engines import MAX_CARDS, checked, figure_cards
 from hirachat.answer.service import AskService
-from hirachat.answer.understand import understand
 from hirachat.atomic import read_jsonl, write_json
 from hirachat.config import Config
+from hirachat.dataset.records import conversation
 from hirachat.errors import HiraChatError
 from hirachat.eval.metrics import key_numbers, score, summarize
 from hirachat.prompt import solar_prompt
@@ -76,14 +76,16 @@ class Runner:
             out = []
             for r in recs:
                 t0 = time.perf_counter()
-                text = self.svc.ask(r["instruction"])["answer"]
+                ans = self.svc.plan_turns(conversation(r))
+                text = self.svc.result(ans, self.svc.engine.write(ans), t0)["answer"]
                 out.append(self._item(v, r, text, (time.perf_counter() - t0) * 1000, None, None, None))
             return out
         t0 = time.perf_counter()
-        answers = [self.svc.planner.answer(understand(r["instruction"], self.svc.lexicon)) for r in recs]
+        answers = [self.svc.plan_turns(conversation(r)) for r in recs]
         prompts = [
             solar_prompt(
-                r["instruction"], fact_cards(a.facts)[:MAX_CARDS] + figure_cards(a) if a.facts else None
+                "\n".join(conversation(r)),
+                fact_cards(a.facts)[:MAX_CARDS] + figure_cards(a) if a.facts else None,
             )
             for r, a in zip(recs, answers, strict=True)
         ]

@@ -10,11 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from hirachat.atomic import read_jsonl
+from hirachat.dataset.records import conversation
 from hirachat.errors import HiraChatError
 from hirachat.prompt import solar_prompt
 
 
 def to_prompt_completion(rec: dict[str, Any]) -> dict[str, str]:
+    if len(conversation(rec)) > 1:  # a follow-up: the question it follows, then its own
+        return {
+            "prompt": solar_prompt(f"{rec['input']}\n{rec['instruction']}", None),
+            "completion": rec["output"],
+        }
     cards = [c for c in rec["input"].split("\n") if c.strip()] if rec.get("input") else None
     return {"prompt": solar_prompt(rec["instruction"], cards), "completion": rec["output"]}
 
