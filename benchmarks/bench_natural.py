@@ -99,7 +99,7 @@ def run(data: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         pairs = load(data, root)
-        ingest([data / "hira_real"], root / "store", DataConfig(), root / "raw")
+        ingest([data / "hira_real", data / "code_masters"], root / "store", DataConfig(), root / "raw")
         by_id = {q["id"]: q for q, _ in pairs}
         items = []
         with AskService(root / "store", InferenceConfig(), "grounded", None, 0) as svc:

@@ -76,6 +76,15 @@ def data_tables(store: StoreOpt = None, config: ConfigOpt = None) -> None:
             typer.echo(f"    dimensions: {', '.join(t.dims)}")
             measures = ", ".join(f"{m['name']}({m['unit'] or '-'})" for m in t.measures)
             typer.echo(f"    measures:   {measures}")
+        masters = fs.masters()
+        if masters:
+            typer.echo("code masters (code → name, used to link names in questions):")
+        for m in masters:
+            version = f", as of {m['version']}" if m["version"] else ""
+            typer.echo(
+                f"  {m['title']} [{m['file_name']}{' / ' + m['sheet'] if m['sheet'] else ''}]: {m['kind']}, "
+                f"{m['rows_stored']:,} rows ({m['code_column']} → {m['name_column']}{version})"
+            )
 
 
 @data_app.command("synth")

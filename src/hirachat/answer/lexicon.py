@@ -135,6 +135,7 @@ class Lexicon:
     parents: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (시군구) value → its 시도 values
     vocab: Vocab | None = None
     pattern: re.Pattern[str] | None = None
+    names: Names | None = None  # names from code masters, for codes the statistics tables use
 
     @classmethod
     def build(cls, store: FactStore, vocab: Vocab | None = None) -> Lexicon:
@@ -175,6 +176,7 @@ class Lexicon:
         )
         lex.vocab = vocab
         lex._surfaces(vocab)
+        lex.names = Names.build(store, lex)
         return lex
 
     def _surfaces(self, vocab: Vocab) -> None:
@@ -245,3 +247,84 @@ class Lexicon:
 
     def has_value(self, table_id: str, dim: str, value: str) -> bool:
         return value in self.values.get(table_id, {}).get(dim, set())
+
+
+_NAME_NOISE = re.compile(r"[\s\-·,'’‘\"]")
+_PARTICLE = re.compile(r"(으로|로|에서|에|의|은|는|이|가|을|를|과|와|도|만|환자|질환)$")
+
+
+def name_key(name: str) -> str:
+    """A name as matched: no spaces, hyphens, dots or commas ('위-식도역류병' = '위식도 역류병')."""
+    return _NAME_NOISE.sub("", name)
+
+
+@dataclass
+class Names:
+    """Code masters' names linked to the codes statistics tables use (3-character KCD and the like)."""
+
+    official: dict[str, str]  # code → official name
+    master: dict[str, str]  # code → the master's title and version (for citing)
+    dim: dict[str, str]  # code → the statistics dimension holding it
+    exact: dict[str, set[str]]  # name key → codes: official names, without (…)/[…], bracketed aliases
+    keys: list[tuple[str, str]]  # (name key, code) of official names: for unique substrings
+    alt: dict[str, set[str]]  # name key → codes: subcode names and inclusion terms (위암 NOS → C16)
+
+    @classmethod
+    def build(cls, store: FactStore, lex: Lexicon) -> Names | None:
+        rows = store.master_rows()
+        if rows.empty:
+            return None
+        dim: dict[str, str] = {}
+        for dims in lex.values.values():
+            for d, vals in dims.items():
+                if lex.vocab is not None and lex.vocab.kind_of(d) == "code":
+                    for v in vals:
+                        dim.setdefault(v.replace(".", "").strip().upper(), d)
+        titles = {
+            m["master_id"]: f"{m['title']}" + (f", {m['version']} 기준" if m["version"] else "")
+            for m in store.masters()
+        }
+        official: dict[str, str] = {}
+        master: dict[str, str] = {}
+        exact: dict[str, set[str]] = defaultdict(set)
+        alt: dict[str, set[str]] = defaultdict(set)
+        keys: list[tuple[str, str]] = []
+        for r in rows.itertuples(index=False):
+            code = str(r.code_norm)
+            target = code if code in dim else (code[:3] if code[:3] in dim else None)
+            if target is None or not r.name:
+                continue
+            name = str(r.name)
+            primary = bool(r.is_primary) and code == target
+            forms = {name, re.sub(r"\(.*?\)", "", name), re.sub(r"\[.*?\]", "", name)}
+            forms |= set(re.findall(r"\[(.*?)\]", name))  # '급성 비인두염[감기]': 감기
+            if primary:
+                official.setdefault(code, name)
+                master.setdefault(code, titles.get(r.master_id, ""))
+                keys.append((name_key(re.sub(r"\(.*?\)|\[.*?\]", "", name)), code))
+            else:
+                forms |= {re.sub(r"\s*NOS$", "", f) for f in forms}
+            for f in forms:
+                k = name_key(re.sub(r"\(.*?\)|\[.*?\]", "", f))
+                if len(k) >= 2:
+                    (exact if primary else alt)[k].add(target)
+        return cls(official, master, dim, dict(exact), keys, dict(alt))
+
+    def lookup(self, phrase: str) -> set[str]:
+        """Codes a phrase names: an official name, else the official names it is part of (several:
+        candidates), else a subcode name or inclusion term."""
+        k = name_key(phrase)
+        for _ in range(2):
+            if k in self.exact:
+                return set(self.exact[k])
+            k = _PARTICLE.sub("", k)
+        if len(k) < 2:
+            return set()
+        hits = {code for key, code in self.keys if k in key}
+        if (
+            not hits
+        ):  # '아토피 피부염' = 아토피성 피부염, '대퇴골 골절' = 대퇴골의 골절: every word in the name
+            parts = [_PARTICLE.sub("", name_key(w)) for w in phrase.split()]
+            if len(parts) >= 2 and all(len(p) >= 2 for p in parts):
+                hits = {code for key, code in self.keys if all(p in key for p in parts)}
+        return hits or set(self.alt.get(k, set()))

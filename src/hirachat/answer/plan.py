@@ -66,6 +66,8 @@ class Planner:
                 extra=[],
             )
         try:
+            if it.qtype == "master" and not it.unknown:
+                return self._master(it)
             self._unapplicable(it)
             if not (it.measures or it.formula or it.entities or it.codes or it.ages):
                 raise Abstain(
@@ -171,8 +173,56 @@ class Planner:
             raise Abstain("entity", Composer(table).why_entity(dim, it.codes[0]), table)
         return table, ents
 
+    def _master(self, it: Intent) -> Answer:
+        """A code's official name, or a name's code, from the code master that links them."""
+        names = self.lex.names
+        assert names is not None
+        lines, strip = [], []
+        for e in it.entities:
+            if e.value not in names.official:
+                continue
+            official = names.official[e.value]
+            label = T.dim_label(e.dim)
+            if e.surface == e.value or e.surface.upper() == e.value:
+                lines.append(f"{label} {e.value}의 이름은 「{official}」입니다.")
+            else:
+                lines.append(f"「{official}」의 {label}는 {e.value}입니다.")
+            strip.append(names.master.get(e.value, ""))
+        cite = "; ".join(dict.fromkeys(s for s in strip if s))
+        text = "\n".join([*lines, f"출처: {cite}" if cite else "출처: 코드 마스터"])
+        return Answer(
+            it.text,
+            text,
+            False,
+            "master",
+            None,
+            query={"op": "master", "codes": [e.value for e in it.entities if e.value in names.official]},
+            strip=[*strip, *names.official.values()][:50],
+            interpretation=reading(it, None),
+        )
+
     def _unapplicable(self, it: Intent) -> None:
         """Constraints no stored table can apply, whatever the table: say which, never drop them."""
+        if it.mismatch:
+            name, code, codes = it.mismatch[0]
+            raise Abstain(
+                "ambiguous",
+                f"'{name}'은(는) 코드 마스터에서 {', '.join(codes)}에 해당하는데 질문의 코드는 {code}입니다. "
+                "이름과 코드 중 어느 것이 맞는지 확인해 주세요.",
+                None,
+            )
+        if it.candidates:
+            names = self.lex.names
+            assert names is not None
+            word, codes = it.candidates[0]
+            listed = ", ".join(f"{c} {names.official.get(c, '')}".strip() for c in codes[:20])
+            more = f" 외 {len(codes) - 20}개" if len(codes) > 20 else ""
+            raise Abstain(
+                "ambiguous",
+                f"'{word}'에 해당하는 상병이 여러 개입니다: {listed}{more}. 어느 것인지 코드나 정확한 이름으로 "
+                "다시 물어봐 주세요.",
+                None,
+            )
         if it.unknown:
             raise self._unknown(it)
         if it.stats:
@@ -258,8 +308,10 @@ class Planner:
         """The question names something (a disease name, MRI) that no stored value accounts for."""
         words = ", ".join(f"'{w}'" for w in it.unknown)
         text = f"질문의 {words}에 해당하는 항목을 보유한 자료에서 찾지 못했습니다."
-        if any("주상병코드" in t.dims for t in self.lex.tables.values()):
-            text += " 상병은 이름이 아니라 코드(예: J20)로만 제공됩니다."
+        if self.lex.names is not None:
+            text += " 코드 마스터의 이름에서도 찾지 못했습니다."
+        elif any("주상병코드" in t.dims for t in self.lex.tables.values()):
+            text += " 상병 이름으로 물으려면 코드 마스터(예: KCD 마스터)를 적재하거나 코드(예: J20)로 물어봐 주세요."
         titles = ", ".join(f"「{t.title.replace('_', ' ')}」" for t in self.lex.tables.values())
         return Abstain("entity", f"{text} 보유 자료: {titles}.", None)
 
@@ -409,6 +461,14 @@ class Planner:
         )
         r = self.executor.run(q, t)
         text = r.finish(r.text)
+        used = [c for c in it.named if any(c in vals for vals in filters.values())]
+        if used and self.lex.names is not None:
+            names = self.lex.names
+            said = ", ".join(
+                f"{T.dim_label(names.dim.get(c, '주상병코드'))} {c} 「{names.official.get(c, it.named[c])}」"
+                for c in used
+            )
+            text = text.replace("\n출처:", f"\n※ {said} (코드 마스터 기준)\n출처:", 1)
         query = {
             "table": t.table_id,
             "op": op,

@@ -67,6 +67,8 @@ class Intent:
     unknown: list[str] = field(default_factory=list)  # content words nothing in the data accounts for
     carried: list[str] = field(default_factory=list)  # what a follow-up took from the previous turn
     named: dict[str, str] = field(default_factory=dict)  # code → the name written next to it
+    candidates: list[tuple[str, list[str]]] = field(default_factory=list)  # a name several codes carry
+    mismatch: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, code, the name's codes)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -233,6 +235,11 @@ def understand(
         _measure_ratio(it, work, m_spans, lex)
 
     ents = lex.entities(rest)
+    for _, name, surface in measures:  # '입원일수' is 입내원일수 of 입원 stays: that constraint too
+        m_def = vocab.measure(name)
+        for dim, value in (m_def.implies.get(re.sub(r"\s+", "", surface), {}) if m_def else {}).items():
+            if not any(e.dim == dim for e in ents):
+                ents.append(Entity(dim, value, surface, -1, -1))
     for code in it.codes:  # a stored code is an entity of its dimension; an unknown one stays in ``codes``
         s0, s1 = code_spans[code]
         for table_vals in lex.values.values():
@@ -264,6 +271,9 @@ def understand(
     it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
+    if lex.names is not None:
+        _link_names(it, rest, lex)  # words nothing else explains (entities and cue words blanked)
+
     dims = [d for _, d, _ in dim_words]
     named = [d for d in dims if not any(e.dim == d for e in it.entities)]
     it.over = named[0] if named else (dims[0] if dims else None)
@@ -276,9 +286,60 @@ def understand(
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
     it.trend = it.trend or bool(cue(lex, "trend").search(work))
     it.qtype = _qtype(it, work, lex)
+    if _asks_master(it, text, lex):
+        it.qtype = "master"
+        it.unknown = [w for w in it.unknown if w.upper() not in _MASTER_WORDS]
     if previous is not None and _elliptical(it, work, lex):
         return _follow(it, previous, work, lex)
     return it
+
+
+_MASTER_WORDS = {"코드", "KCD", "한글", "영문", "분류", "코드명", "한글명", "무슨", "병"}
+_ASKS_NAME = re.compile(
+    r"상병명|질병명|병명|질환명|이름|명칭|무슨\s*병|뭐야|뭐였지|뭐지|뭔가요|뭐예요|뭔지|무엇"
+)
+_ASKS_CODE = re.compile(r"코드")
+
+
+def _link_names(it: Intent, text: str, lex: Lexicon) -> None:
+    """Words no stored value explains may be a disease or procedure name from a code master: the longest
+    run of words that names one code becomes that code; a name several codes carry becomes candidates
+    (asked back, never summed); a name next to a code in parentheses must agree with it."""
+    names = lex.names
+    assert names is not None
+    for code, name in it.named.items():
+        codes = names.lookup(name)
+        if codes and code not in codes:
+            it.mismatch.append((name, code, sorted(codes)))
+    if not it.unknown:
+        return
+    words = text.split()
+    used: set[int] = set()
+    for size in (4, 3, 2, 1):
+        for i in range(len(words) - size + 1):
+            span = set(range(i, i + size))
+            window = " ".join(words[i : i + size])
+            if used & span or not any(u in window for u in it.unknown):
+                continue
+            codes = names.lookup(window)
+            if not codes:
+                continue
+            used |= span
+            it.unknown = [u for u in it.unknown if u not in window]
+            if len(codes) == 1:
+                (code,) = codes
+                it.entities.append(Entity(names.dim[code], code, window, -1, -1))
+                it.named[code] = names.official.get(code, window)
+            else:
+                it.candidates.append((window, sorted(codes)))
+
+
+def _asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
+    """A code's name ('J20 상병명이 뭐야?') or a name's code ('2형 당뇨병 코드 알려줘'): no figure asked."""
+    if lex.names is None or it.measures or it.formula or it.years or it.candidates:
+        return False
+    codes = [e for e in it.entities if e.value in lex.names.official]
+    return bool(codes) and bool(_ASKS_NAME.search(text) or _ASKS_CODE.search(text))
 
 
 _PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")

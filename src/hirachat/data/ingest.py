@@ -15,7 +15,8 @@ from pathlib import Path
 
 from hirachat.atomic import write_jsonl
 from hirachat.config import DataConfig
-from hirachat.data.readers import read_any
+from hirachat.data.masters import detect, read_master
+from hirachat.data.readers import bounded, read_any
 from hirachat.data.schema import NormalizedTable, normalize_grid
 from hirachat.data.store import FactStore
 from hirachat.errors import HiraChatError
@@ -25,7 +26,7 @@ from hirachat.errors import HiraChatError
 class IngestReport:
     file: str
     sheet: str | None = None
-    status: str = "stored"  # stored | unchanged | error
+    status: str = "stored"  # stored | master | unchanged | error
     encoding: str | None = None
     table_id: str | None = None
     rows_read: int = 0
@@ -47,6 +48,12 @@ class IngestReport:
             return f"ERROR {self.error}"  # the error names the file (and sheet) itself
         if self.status == "unchanged":
             return f"unchanged {where}: already in the store (same sha256)"
+        if self.status == "master":
+            text = (
+                f"stored {where} → {self.table_id}{' ' + self.periods[0] if self.periods else ''}: "
+                f"rows read {self.rows_read:,}, stored {self.rows_stored:,}"
+            )
+            return "".join([text, *(f"\n    note: {n}" for n in self.notes)])
         text = (
             f"stored {where} → {self.table_id} ({self.encoding or 'xlsx'}; {', '.join(self.periods) or 'no period'}): "
             f"rows read {self.rows_read:,}, stored {self.rows_stored:,} ({self.facts_stored:,} records), "
@@ -116,8 +123,19 @@ def ingest_file(
         sheet = grid.sheet
         source_id = sha[:16] + (f"#{i}" if sheet is not None and len(grids) > 1 else "")
         rep = IngestReport(file=str(path), sheet=sheet, encoding=grid.encoding, blank_rows=grid.blank_rows)
-        if store.source_exists(source_id):
+        rep.notes += [f"sheet skipped (no table): {s}" for s in grid.skipped]
+        if store.source_exists(source_id) or store.master_exists(source_id):
             rep.status = "unchanged"
+            reports.append(rep)
+            continue
+        if (cols := detect(grid)) is not None:  # a code master: code → names, not statistics
+            m = read_master(grid, cols)
+            meta = {"source_id": source_id, "sha256": sha, "file_name": path.name, "sheet": sheet}
+            rep.status, rep.table_id = "master", f"{m.kind} master ({m.code_column} → {m.name_column})"
+            rep.rows_read = len(grid.rows)
+            rep.rows_stored = store.add_master(m, meta)
+            rep.periods = [f"as of {m.version}"] if m.version else []
+            rep.notes += m.notes
             reports.append(rep)
             continue
         try:
@@ -136,7 +154,7 @@ def ingest_file(
             }
             table_id, superseded = store.add(nt, meta)
         except HiraChatError as exc:
-            rep.status, rep.error = "error", str(exc)
+            rep.status, rep.error = "error", bounded(str(exc))
             reports.append(rep)
             continue
         rep.table_id = table_id
@@ -151,7 +169,26 @@ def ingest_file(
         rep.superseded = superseded
         rep.quarantine_file = _write_quarantine(nt, path, sha, sheet, quarantine_dir)
         reports.append(rep)
-    return reports
+    return _sheets_without_tables(reports)
+
+
+_NO_TABLE = ("no numeric measure columns", "no header row found")
+
+
+def _sheets_without_tables(reports: list[IngestReport]) -> list[IngestReport]:
+    """A workbook whose other sheets ingest: a sheet holding no table (a guide, notes) is a note, not an error."""
+    done = [r for r in reports if r.status in ("stored", "master", "unchanged")]
+    if not done:
+        return reports
+    out = []
+    for r in reports:
+        if r.status == "error" and r.sheet is not None and any(k in (r.error or "") for k in _NO_TABLE):
+            done[0].notes.append(
+                f"sheet skipped (no table): [{r.sheet}] {bounded((r.error or '').split(': ', 1)[-1], 160)}"
+            )
+            continue
+        out.append(r)
+    return out
 
 
 def ingest(
@@ -175,8 +212,10 @@ def ingest(
 
 def summary(reports: list[IngestReport]) -> str:
     ok = [r for r in reports if r.status == "stored"]
+    masters = sum(r.status == "master" for r in reports)
     return (
-        f"{len(reports)} table(s): {len(ok)} stored, {sum(r.status == 'unchanged' for r in reports)} unchanged, "
+        f"{len(reports)} table(s): {len(ok)} stored, {masters} code master(s), "
+        f"{sum(r.status == 'unchanged' for r in reports)} unchanged, "
         f"{sum(r.status == 'error' for r in reports)} failed; rows read {sum(r.rows_read for r in ok):,}, "
         f"stored {sum(r.rows_stored for r in ok):,}, quarantined {sum(r.rows_quarantined for r in ok):,}, "
         f"approximate cells {sum(r.cells_approx for r in ok):,}"

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hirachat.errors import InputFileError
 
@@ -34,6 +35,7 @@ class RawGrid:
     notes: list[str] = field(default_factory=list)  # footnote rows (※ ...)
     blank_rows: int = 0
     portal_layout: bool = False  # title row above the header: a portal (OLAP) export
+    skipped: list[str] = field(default_factory=list)  # other sheets of the workbook that hold no table
 
 
 def is_numeric_text(v: str | None) -> bool:
@@ -185,33 +187,116 @@ def read_csv(path: Path, encodings: list[str]) -> tuple[RawGrid, str]:
     return grid, enc
 
 
+# Bounds for any workbook: a sheet may declare a range far larger than its data (A1:XFD1048576).
+EMPTY_RUN_STOP = 1_000  # this many empty rows in a row end a sheet's data
+MAX_COLUMNS = 1_000  # a row's non-empty cells beyond this column are refused (named error)
+MAX_CELLS = 20_000_000  # rows × used columns read from one sheet
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _merged(path: Path, member: str) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of one sheet (min_row, min_col, max_row, max_col), read from its XML in chunks."""
+    import zipfile
+
+    out: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with zipfile.ZipFile(path) as z, z.open(member) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            cut = buf.rfind(b"<")
+            scan, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
+            for m in _MERGE.finditer(scan):
+                out.append((int(m.group(2)), _col(m.group(1)), int(m.group(4)), _col(m.group(3))))
+        for m in _MERGE.finditer(tail):
+            out.append((int(m.group(2)), _col(m.group(1)), int(m.group(4)), _col(m.group(3))))
+    return out
+
+
+def _sheet_rows(path: Path, ws: Any) -> list[list[str | None]]:
+    """A sheet's rows in streaming mode, trimmed to their data: stops after a long run of empty rows,
+    refuses a grid beyond the column and cell limits with the file, sheet and limit named."""
+    rows: list[list[str | None]] = []
+    empty = 0
+    used = 0
+    for row in ws.iter_rows(values_only=True):
+        cells = [_clean(v) for v in row]
+        last = max((k for k, c in enumerate(cells) if c is not None), default=-1)
+        if last < 0:
+            empty += 1
+            if empty >= EMPTY_RUN_STOP:
+                break
+            rows.append([])
+            continue
+        if last >= MAX_COLUMNS:
+            raise InputFileError(
+                f"{path} [{ws.title}]: row {len(rows) + 1} has data in column {last + 1}, beyond the limit "
+                f"of {MAX_COLUMNS} columns: not a statistics table or code master"
+            )
+        empty = 0
+        used = max(used, last + 1)
+        rows.append(cells[: last + 1])
+        if len(rows) * used > MAX_CELLS:
+            raise InputFileError(
+                f"{path} [{ws.title}]: more than {MAX_CELLS:,} cells ({len(rows):,} rows × {used} columns); "
+                "split the workbook or export it as CSV"
+            )
+    while rows and not rows[-1]:
+        rows.pop()
+    return [r + [None] * (used - len(r)) for r in rows]
+
+
 def read_xlsx(path: Path) -> list[RawGrid]:
-    """Every non-empty sheet of a workbook, merged cells filled from their top-left cell."""
+    """Every sheet of a workbook that holds a table, in streaming mode (bounded memory and time whatever
+    range the sheet declares), merged cells filled from their top-left cell. A sheet with no table (a
+    guide, notes) is skipped and said in ``skipped``; every sheet failing is an error."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InputFileError(f"{path}: not a readable XLSX workbook ({exc})") from exc
     except Exception as exc:  # zipfile.BadZipFile and friends from a truncated download
         raise InputFileError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
-    grids = []
-    for ws in wb.worksheets:
-        cells = [[_clean(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        if not any(any(c is not None for c in r) for r in cells):
-            continue
-        for rng in ws.merged_cells.ranges:
-            if rng.min_row - 1 >= len(cells):
+    grids: list[RawGrid] = []
+    skipped: list[str] = []
+    try:
+        for ws in wb.worksheets:
+            cells = _sheet_rows(path, ws)
+            if not any(any(c is not None for c in r) for r in cells):
                 continue
-            top = cells[rng.min_row - 1][rng.min_col - 1]
-            for r in range(rng.min_row - 1, min(rng.max_row, len(cells))):
-                for c in range(rng.min_col - 1, min(rng.max_col, len(cells[r]))):
-                    cells[r][c] = top
-        grids.append(_frame(path, ws.title, None, [(i + 1, r) for i, r in enumerate(cells)]))
+            for r0, c0, r1, c1 in _merged(path, ws._worksheet_path):  # type: ignore[attr-defined]
+                if r0 - 1 >= len(cells) or c0 - 1 >= len(cells[r0 - 1]):
+                    continue
+                top = cells[r0 - 1][c0 - 1]
+                for r in range(r0 - 1, min(r1, len(cells))):
+                    for c in range(c0 - 1, min(c1, len(cells[r]))):
+                        cells[r][c] = top
+            try:
+                grids.append(_frame(path, ws.title, None, [(i + 1, r) for i, r in enumerate(cells)]))
+            except InputFileError as exc:
+                skipped.append(f"[{ws.title}] {bounded(str(exc).split(': ', 1)[-1])}")
+    finally:
+        wb.close()
     if not grids:
-        raise InputFileError(f"{path}: every sheet is empty")
+        raise InputFileError(
+            f"{path}: no sheet holds a table" + (f" ({'; '.join(skipped)})" if skipped else "")
+        )
+    grids[0].skipped = skipped
     return grids
+
+
+def bounded(text: str, limit: int = 300) -> str:
+    """One line of a message, at most ``limit`` characters ('… N more characters')."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else f"{line[:limit]}… ({len(line) - limit:,} more characters)"
 
 
 def read_any(path: Path, encodings: list[str]) -> list[RawGrid]:

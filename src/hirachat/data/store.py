@@ -24,11 +24,19 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from hirachat.data.masters import Master
 from hirachat.data.schema import YEAR, NormalizedTable, physical_name
 from hirachat.errors import StoreError
 from hirachat.paths import store_path
 
 _CATALOG = """
+CREATE TABLE IF NOT EXISTS masters (
+    master_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sheet VARCHAR,
+    title VARCHAR NOT NULL, kind VARCHAR NOT NULL, version VARCHAR, code_column VARCHAR NOT NULL,
+    name_column VARCHAR NOT NULL, rows_stored BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS master_rows (
+    master_id VARCHAR NOT NULL, code VARCHAR NOT NULL, code_norm VARCHAR NOT NULL, level VARCHAR NOT NULL,
+    name VARCHAR, is_primary BOOLEAN NOT NULL, attrs VARCHAR NOT NULL, source_row BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS tables (
     table_id VARCHAR PRIMARY KEY, physical VARCHAR NOT NULL, title VARCHAR NOT NULL,
     dims VARCHAR NOT NULL, measures VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL,
@@ -128,6 +136,76 @@ class FactStore:
             raise
         self.con.execute("COMMIT")
 
+    # ---- code masters ----------------------------------------------------------------------------
+    def _has(self, table: str) -> bool:
+        q = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+        row = self.con.execute(q, [table]).fetchone()
+        return bool(row and row[0])
+
+    def add_master(self, m: Master, meta: dict[str, Any]) -> int:
+        """Store a code master (one transaction); returns the rows stored. Same sha256 + sheet: no change."""
+        from hirachat.data.masters import level, norm_code
+
+        frame = pd.DataFrame(
+            {
+                "master_id": meta["source_id"],
+                "code": [r.code for r in m.rows],
+                "code_norm": [norm_code(r.code) for r in m.rows],
+                "level": [level(r.code) for r in m.rows],
+                "name": [r.name for r in m.rows],
+                "is_primary": [r.primary for r in m.rows],
+                "attrs": [json.dumps(r.attrs, ensure_ascii=False) for r in m.rows],
+                "source_row": [r.row for r in m.rows],
+            }
+        )
+        with self.transaction():
+            self.con.execute("DELETE FROM master_rows WHERE master_id = ?", [meta["source_id"]])
+            self.con.execute("DELETE FROM masters WHERE master_id = ?", [meta["source_id"]])
+            self.con.register("_master_frame", frame)
+            self.con.execute("INSERT INTO master_rows SELECT * FROM _master_frame")
+            self.con.unregister("_master_frame")
+            self.con.execute(
+                "INSERT INTO masters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    meta["source_id"],
+                    meta["sha256"],
+                    meta["file_name"],
+                    meta.get("sheet"),
+                    m.title,
+                    m.kind,
+                    m.version,
+                    m.code_column,
+                    m.name_column,
+                    len(frame),
+                    _now(),
+                ],
+            )
+        return len(frame)
+
+    def masters(self) -> list[dict[str, Any]]:
+        if not self._has("masters"):
+            return []
+        cur = self.con.execute("SELECT * FROM masters ORDER BY master_id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def master_rows(self) -> pd.DataFrame:
+        """Every master's rows: master_id, code, code_norm, level, name, is_primary, attrs, source_row."""
+        if not self._has("master_rows"):
+            return pd.DataFrame(
+                columns=[
+                    "master_id",
+                    "code",
+                    "code_norm",
+                    "level",
+                    "name",
+                    "is_primary",
+                    "attrs",
+                    "source_row",
+                ]
+            )
+        return self.con.execute("SELECT * FROM master_rows").df()
+
     # ---- catalog -------------------------------------------------------------------------------
     def tables(self) -> list[TableInfo]:
         rows = self.con.execute(
@@ -151,6 +229,12 @@ class FactStore:
             sql += " AND superseded_by IS NULL"
         rows = self.con.execute(sql + " ORDER BY ingested_at, source_id", args).fetchall()
         return [SourceRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6])) for r in rows]
+
+    def master_exists(self, master_id: str) -> bool:
+        if not self._has("masters"):
+            return False
+        row = self.con.execute("SELECT count(*) FROM masters WHERE master_id = ?", [master_id]).fetchone()
+        return bool(row and row[0])
 
     def source_exists(self, source_id: str) -> bool:
         row = self.con.execute(

@@ -50,6 +50,7 @@ class MeasureEntry(_Strict):
     words: tuple[str, ...] = ()  # colloquial words in questions
     counter: str = "얼마"
     definition: str = ""
+    implies: dict[str, dict[str, str]] = {}  # a word that also constrains: 입원일수 → {입원외래구분: 입원}
 
 
 class DimensionEntry(_Strict):
@@ -117,6 +118,11 @@ class Vocab(_Strict):
             for ref in (f.a, f.b):
                 if ref not in figures:
                     raise ValueError(f"formula {f.name!r}: unknown measure {ref!r}")
+        dims = {d.name for d in self.dimensions}
+        for m in self.measures:
+            for word, where in m.implies.items():
+                if not set(where) <= dims:
+                    raise ValueError(f"measure {m.name!r}: {word!r} implies an unknown dimension")
         for d in self.dimensions:
             for word, value in d.aliases.items():
                 if not value:
