@@ -23,6 +23,7 @@ from hirachat.data.ingest import ingest
 from hirachat.data.store import FactStore
 from hirachat.data.synthetic import write_large
 from hirachat.dataset.build import build_dataset
+from hirachat.dataset.records import conversation
 from hirachat.numbers import extract_numbers
 
 MEASURES_PER_ROW = 4
@@ -83,7 +84,8 @@ def main() -> None:
             lat, correct = [], 0
             for r in recs:
                 t = time.perf_counter()
-                res = svc.ask(r["instruction"])
+                ans = svc.plan_turns(conversation(r))  # a follow-up with the question it follows
+                res = svc.result(ans, svc.engine.write(ans), t)
                 lat.append((time.perf_counter() - t) * 1000)
                 ref = [n.value for n in extract_numbers(r["output"].split("\n출처:")[0])]
                 got = [n for n in extract_numbers(res["answer"])]

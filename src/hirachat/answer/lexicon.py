@@ -268,6 +268,7 @@ class Names:
     exact: dict[str, set[str]]  # name key → codes: official names, without (…)/[…], bracketed aliases
     keys: list[tuple[str, str]]  # (name key, code) of official names: for unique substrings
     alt: dict[str, set[str]]  # name key → codes: subcode names and inclusion terms (위암 NOS → C16)
+    _long: re.Pattern[str] | None = None
 
     @classmethod
     def build(cls, store: FactStore, lex: Lexicon) -> Names | None:
@@ -309,6 +310,17 @@ class Names:
                 if len(k) >= 2:
                     (exact if primary else alt)[k].add(target)
         return cls(official, master, dim, dict(exact), keys, dict(alt))
+
+    def long_names(self) -> re.Pattern[str]:
+        """Official names of six or more letters, spaces optional, longest first: found verbatim in a
+        question before any other reading ('지켜본 사람이 없었던 사망' is a code, not a statistic)."""
+        if self._long is None:
+            keys = {name_key(n) for n in self.official.values()}
+            keys |= {name_key(re.sub(r"\(.*?\)|\[.*?\]", "", n)) for n in self.official.values()}
+            forms = sorted((k for k in keys if len(k) >= 5), key=len, reverse=True)
+            alts = [r"[\s,\-·]*".join(re.escape(ch) for ch in k) for k in forms]
+            self._long = re.compile("|".join(alts)) if alts else re.compile(r"(?!)")
+        return self._long
 
     def lookup(self, phrase: str) -> set[str]:
         """Codes a phrase names: an official name, else the official names it is part of (several:

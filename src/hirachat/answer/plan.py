@@ -211,6 +211,8 @@ class Planner:
                 "이름과 코드 중 어느 것이 맞는지 확인해 주세요.",
                 None,
             )
+        if it.unknown:  # before candidates: '번아웃 증후군' is not one of the 증후군 codes
+            raise self._unknown(it)
         if it.candidates:
             names = self.lex.names
             assert names is not None
@@ -223,8 +225,7 @@ class Planner:
                 "다시 물어봐 주세요.",
                 None,
             )
-        if it.unknown:
-            raise self._unknown(it)
+
         if it.stats:
             words = ", ".join(f"'{w}'" for w in it.stats)
             raise Abstain(

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from hirachat.answer.ages import AgeAsk, parse_question
-from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon
+from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, name_key
 
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
 _YEAR_RANGE = re.compile(
@@ -36,6 +36,7 @@ _PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|(?<!\d)1년\s*전(?!
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
 _NUMBER_LEFT = re.compile(r"\d{3,}")
+_HANGUL_CHAR = re.compile(r"[가-힣]")
 _CONTENT = {"NNG", "NNP", "SL", "SH", "XR"}
 
 
@@ -183,6 +184,18 @@ def understand(
             code_spans.setdefault(code, m.span())
             spans.append(m.span())
 
+    # a long official name from a code master, written out, is that code before anything else reads it
+    named_spans: list[tuple[int, int]] = []
+    if lex.names is not None:
+        for m in lex.names.long_names().finditer(_blank(work, spans)):
+            codes = lex.names.exact.get(name_key(re.sub(r"\(.*?\)|\[.*?\]", "", m.group(0))), set())
+            if len(codes) == 1:
+                (code,) = codes
+                it.entities.append(Entity(lex.names.dim[code], code, m.group(0), -1, -1))
+                it.named[code] = lex.names.official[code]
+                named_spans.append(m.span())
+    spans += named_spans
+
     # vocabulary words first, so that a value inside a word (입원 in 입원일수) is not taken for an entity
     rest = _blank(work, spans)
     found = {kind: lex.words[kind].find(rest) for kind in ("formula",)}
@@ -249,7 +262,7 @@ def understand(
                 ents.append(Entity(hits[0], value, code, s0, s1))
                 break
     it.codes = [c for c in it.codes if not any(e.surface == c for e in ents)]
-    it.entities, not_found = _disambiguate(ents, lex)
+    it.entities, not_found = _disambiguate([*it.entities, *ents], lex)
     it.unknown += [
         f"{' '.join(sorted(e.surface for e in it.entities if e.dim == '시도'))} {w}" for w in not_found
     ]
@@ -258,7 +271,16 @@ def understand(
         cue(lex, n)
         for n in ("definition", "change", "comparison", "share", "ranking", "sum", "lowest", "trend", "times")
     ]
-    rest = _blank(rest, [m.span() for pat in (*cue_pats, _K, _PREV_YEAR) for m in pat.finditer(rest)])
+    # a cue inside a word is not that cue (성장 in 음성장애): only matches that start a word are blanked
+    rest = _blank(
+        rest,
+        [
+            m.span()
+            for pat in (*cue_pats, _K, _PREV_YEAR)
+            for m in pat.finditer(rest)
+            if m.start() == 0 or not _HANGUL_CHAR.match(text[m.start() - 1]) or pat is _K
+        ],
+    )
     ktoks = kiwi().tokenize(rest)
     toks = [(t.form, t.tag) for t in ktoks]
     for tok, (dim, value) in (("남", ("성별", "남")), ("여", ("성별", "여"))):
@@ -267,7 +289,7 @@ def understand(
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
     stop = set(vocab.stopwords)
-    it.named = _named_codes(text, {e.surface for e in ents if e.surface in code_spans})
+    it.named.update(_named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
     it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
@@ -354,7 +376,8 @@ def _named_codes(text: str, codes: set[str]) -> dict[str, str]:
         if code not in codes:
             continue
         words: list[str] = []
-        for w in reversed(text[: m.start()].split()[-4:]):
+        before = re.split(r"\d{4}\s*년(?:도)?|\d+\s*분기", text[: m.start()])[-1]  # after any period
+        for w in reversed(before.split()[-12:]):
             if re.search(r"\d", w):
                 break
             words.insert(0, w)

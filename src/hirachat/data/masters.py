@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from hirachat.data.readers import RawGrid
-from hirachat.data.vocab import MEASURE_SYNONYMS
+from hirachat.data.vocab import DIMENSION_SYNONYMS, MEASURE_SYNONYMS
 
 _CODE_HEADER = re.compile(r"코드|code", re.I)
 _NAME_HEADER = re.compile(r"명칭|명$|이름|name|품목명|제품명|성분명|행위명|상병명|병명", re.I)
@@ -77,8 +77,8 @@ def _share(values: list[str | None], pred: re.Pattern[str]) -> float:
 def detect(grid: RawGrid) -> tuple[int, int] | None:
     """(code column, name column) when the grid is a code master, else None."""
     header = [_clean_header(h) for h in grid.header]
-    if any(h in MEASURE_SYNONYMS for h in header):
-        return None  # a statistics table: it counts something
+    if any(h in MEASURE_SYNONYMS or DIMENSION_SYNONYMS.get(h) == "진료년도" for h in header):
+        return None  # a statistics table: it counts something, per period
     sample = grid.rows[:2000]
     cols = list(zip(*sample, strict=False)) if sample else []
     if not cols:

@@ -159,9 +159,18 @@ def _frame(
     )
 
 
+_CODEISH = re.compile(r"^[A-Za-z]{0,3}\d{2,}")
+
+
 def _looks_like_header_cont(cells: list[str | None]) -> bool:
+    """A second header row (merged cells below the first): text only, no numbers and no codes (J20, a row
+    of a code master, is data)."""
     filled = [c for c in cells if c is not None]
-    return len(filled) >= 1 and all(not is_numeric_text(c) for c in filled) and not _is_note(cells)
+    return (
+        len(filled) >= 1
+        and all(not is_numeric_text(c) and not _CODEISH.match(c) for c in filled)
+        and not _is_note(cells)
+    )
 
 
 def read_csv(path: Path, encodings: list[str]) -> tuple[RawGrid, str]:
@@ -225,6 +234,7 @@ def _sheet_rows(path: Path, ws: Any) -> list[list[str | None]]:
     rows: list[list[str | None]] = []
     empty = 0
     used = 0
+    ws.reset_dimensions()  # the declared range (A1:XFD1048576) is not the data: read the cells there are
     for row in ws.iter_rows(values_only=True):
         cells = [_clean(v) for v in row]
         last = max((k for k, c in enumerate(cells) if c is not None), default=-1)

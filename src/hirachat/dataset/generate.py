@@ -616,7 +616,12 @@ def definitions() -> Iterator[Group]:
 
 
 def questions(
-    g_qtype: str, slots: dict[str, Any], rng: random.Random, n: int, avoid: set[str] | None = None
+    g_qtype: str,
+    slots: dict[str, Any],
+    rng: random.Random,
+    n: int,
+    avoid: set[str] | None = None,
+    names: dict[str, str] | None = None,
 ) -> list[str]:
     """Up to ``n`` distinct phrasings of a group's question (used by build and augment)."""
     s = dict(slots)
@@ -647,7 +652,7 @@ def questions(
         kw.pop("kind", None)
         kw.pop("name", None)
         kw.pop("previous", None)
-        q = T.colloquial(T.fill(tpl, rng, **kw), rng)
+        q = T.colloquial(T.fill(tpl, rng, **kw), rng, names)
         if q not in out and (avoid is None or q not in avoid):
             out.append(q)
         if len(out) >= n:
@@ -656,7 +661,12 @@ def questions(
 
 
 def to_records(
-    g: Group, view: TableView | None, rng: random.Random, n: int, with_facts: float = 0.0
+    g: Group,
+    view: TableView | None,
+    rng: random.Random,
+    n: int,
+    with_facts: float = 0.0,
+    names: dict[str, str] | None = None,
 ) -> list[QARecord]:
     years = sorted({f["dims"][YEAR] for f in g.facts if YEAR in f["dims"]})
     meta = {
@@ -675,7 +685,7 @@ def to_records(
         "synthetic": bool(view and view.info.synthetic),
     }
     out = []
-    for q in questions(g.qtype, g.slots, rng, n):
+    for q in questions(g.qtype, g.slots, rng, n, names=names):
         if g.qtype == "followup":  # the conversation so far is the record's input
             out.append(record(q, g.answer, dict(meta), PREVIOUS + g.slots["previous"]))
         elif g.context and rng.random() < with_facts:
@@ -685,14 +695,24 @@ def to_records(
     return out
 
 
+def master_names(store: FactStore) -> dict[str, str]:
+    """Official names of 3-character codes from the ingested code masters: how people ask (급성 기관지염)."""
+    rows = store.master_rows()
+    if rows.empty:
+        return {}
+    top = rows[rows.is_primary.astype(bool) & (rows.level == "3") & rows.name.notna()]
+    return dict(zip(top.code_norm, top.name, strict=True))
+
+
 def generate(store: FactStore, cfg: BuildConfig) -> Iterator[QARecord]:
     """Every table's groups, then the glossary's, as records (phrasings per group)."""
     executor = Executor(store, current())
+    names = master_names(store)
     for info in store.tables():
         view = load_view(store, info)
         rng = random.Random(f"{cfg.seed}:{info.table_id}")
         for g in Generator(view, rng, cfg.top_k, executor).all(cfg.pairs_per_type, cfg.context_cards):
-            yield from to_records(g, view, rng, cfg.phrasings, cfg.with_facts)
+            yield from to_records(g, view, rng, cfg.phrasings, cfg.with_facts, names)
     rng = random.Random(f"{cfg.seed}:glossary")
     for g in definitions():
         yield from to_records(g, None, rng, cfg.phrasings)

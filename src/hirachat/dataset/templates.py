@@ -195,14 +195,28 @@ _SIDO_WORD = re.compile(r"(?<![가-힣])(" + "|".join(SIDO_FULL) + r")(?![가-�
 _DECADE_BAND = re.compile(r"(?<!\d)([1-9])0~(?:\1)9세")
 
 
-def colloquial(question: str, rng: random.Random) -> str:
-    """How people type it: 시도 in their other forms (서울특별시, 경상북도, 강원특별자치도), a code without
-    '상병코드', decade bands as '20대', the odd missing space after a year."""
+def colloquial(question: str, rng: random.Random, names: dict[str, str] | None = None) -> str:
+    """How people type it: 시도 in their other forms (서울특별시, 경상북도, 강원특별자치도), a disease by its
+    name from a code master (alone or with its code), a code without '상병코드', decade bands as '20대',
+    the odd missing space after a year."""
     q = _SIDO_WORD.sub(
         lambda m: rng.choice(SIDO_FULL[m.group(1)]) if rng.random() < 0.4 else m.group(1), question
     )
-    if rng.random() < 0.4:
-        q = re.sub(r"상병코드 ([A-Z]\d{2})", lambda m: rng.choice((m.group(1), f"{m.group(1)} 질환")), q)
+
+    pairs = {"은": "은/는", "는": "은/는", "이": "이/가", "가": "이/가", "을": "을/를", "를": "을/를"}
+    pairs |= {"과": "과/와", "와": "과/와"}
+
+    def code(m: re.Match[str]) -> str:
+        c, particle = m.group(1), m.group(2)
+        if names and c in names and rng.random() < 0.5:
+            noun = rng.choice((names[c], f"{names[c]}({c})"))
+        else:
+            noun = rng.choice((c, f"{c} 질환", f"상병코드 {c}"))
+        if particle in pairs:  # the particle follows the new word
+            return josa(noun, pairs[particle])
+        return noun + (particle or "")
+
+    q = re.sub(r"상병코드 ([A-Z]\d{2})(은|는|이|가|을|를|과|와|의|에서|에)?(?![가-힣])", code, q)
     q = _DECADE_BAND.sub(lambda m: f"{m.group(1)}0대" if rng.random() < 0.6 else m.group(0), q)
     if rng.random() < 0.15:
         q = re.sub(r"(\d{4}년) ", r"\1", q, count=1)
