@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from hirachat.answer.ages import is_age_dimension
 from hirachat.data.schema import QUARTER, YEAR
@@ -28,6 +29,16 @@ _HANGUL = re.compile(r"[가-힣]")
 def squash(text: str) -> str:
     """A word as matched: no spaces, no parenthesised part ('요양급여비용총액(선별포함)' → '요양급여비용총액')."""
     return re.sub(r"\s+|\(.*?\)", "", text)
+
+
+@lru_cache(maxsize=64)
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def cue(lex: Lexicon, name: str) -> re.Pattern[str]:
+    assert lex.vocab is not None
+    return _cue(lex.vocab.cues[name])
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from hirachat.answer.ages import AgeAsk, parse_question
-from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, name_key
+from hirachat.answer.followup import elliptical, follow
+from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, cue, name_key
+from hirachat.answer.names import MASTER_WORDS, asks_master, link_names, named_codes
 
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
 _YEAR_RANGE = re.compile(
@@ -110,16 +112,6 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-@lru_cache(maxsize=64)
-def _cue(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def cue(lex: Lexicon, name: str) -> re.Pattern[str]:
-    assert lex.vocab is not None
-    return _cue(lex.vocab.cues[name])
-
-
 def _measure_ratio(it: Intent, work: str, spans: dict[str, tuple[int, int]], lex: Lexicon) -> None:
     """Two measures and a ratio cue: which is the part. 'A 대비 B' = B ÷ A; 'A가 B에서 차지하는' and
     'A는 B의 몇 배/%' = A ÷ B (the measure followed by 에서/중/의 is the whole)."""
@@ -155,9 +147,9 @@ def understand(
     spans: list[tuple[int, int]] = []
     if (r := _YEAR_RANGE.search(work)) is not None:
         y1, y2 = int(r.group(1)), int(r.group(2))
-        if y1 < y2 <= y1 + 30:
-            it.years += list(range(y1, y2 + 1))
-            it.trend = True
+        if y1 < y2 <= y1 + 30:  # the whole series only when asked for (추이, 연도별); else the two ends
+            it.trend = bool(cue(lex, "trend").search(work))
+            it.years += list(range(y1, y2 + 1)) if it.trend else [y1, y2]
             spans.append(r.span())
     for m in _YEAR.finditer(_blank(work, spans)):
         it.years.append(int(m.group(1)))
@@ -289,12 +281,12 @@ def understand(
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
     stop = set(vocab.stopwords)
-    it.named.update(_named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
+    it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
     it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
     if lex.names is not None:
-        _link_names(it, rest, lex)  # words nothing else explains (entities and cue words blanked)
+        link_names(it, rest, lex)  # words nothing else explains (entities and cue words blanked)
 
     dims = [d for _, d, _ in dim_words]
     named = [d for d in dims if not any(e.dim == d for e in it.entities)]
@@ -308,82 +300,12 @@ def understand(
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
     it.trend = it.trend or bool(cue(lex, "trend").search(work))
     it.qtype = _qtype(it, work, lex)
-    if _asks_master(it, text, lex):
+    if asks_master(it, text, lex):
         it.qtype = "master"
-        it.unknown = [w for w in it.unknown if w.upper() not in _MASTER_WORDS]
-    if previous is not None and _elliptical(it, work, lex):
-        return _follow(it, previous, work, lex)
+        it.unknown = [w for w in it.unknown if w.upper() not in MASTER_WORDS]
+    if previous is not None and elliptical(it, work, lex):
+        return follow(it, previous)
     return it
-
-
-_MASTER_WORDS = {"코드", "KCD", "한글", "영문", "분류", "코드명", "한글명", "무슨", "병"}
-_ASKS_NAME = re.compile(
-    r"상병명|질병명|병명|질환명|이름|명칭|무슨\s*병|뭐야|뭐였지|뭐지|뭔가요|뭐예요|뭔지|무엇"
-)
-_ASKS_CODE = re.compile(r"코드")
-
-
-def _link_names(it: Intent, text: str, lex: Lexicon) -> None:
-    """Words no stored value explains may be a disease or procedure name from a code master: the longest
-    run of words that names one code becomes that code; a name several codes carry becomes candidates
-    (asked back, never summed); a name next to a code in parentheses must agree with it."""
-    names = lex.names
-    assert names is not None
-    for code, name in it.named.items():
-        codes = names.lookup(name)
-        if codes and code not in codes:
-            it.mismatch.append((name, code, sorted(codes)))
-    if not it.unknown:
-        return
-    words = text.split()
-    used: set[int] = set()
-    for size in (4, 3, 2, 1):
-        for i in range(len(words) - size + 1):
-            span = set(range(i, i + size))
-            window = " ".join(words[i : i + size])
-            if used & span or not any(u in window for u in it.unknown):
-                continue
-            codes = names.lookup(window)
-            if not codes:
-                continue
-            used |= span
-            it.unknown = [u for u in it.unknown if u not in window]
-            if len(codes) == 1:
-                (code,) = codes
-                it.entities.append(Entity(names.dim[code], code, window, -1, -1))
-                it.named[code] = names.official.get(code, window)
-            else:
-                it.candidates.append((window, sorted(codes)))
-
-
-def _asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
-    """A code's name ('J20 상병명이 뭐야?') or a name's code ('2형 당뇨병 코드 알려줘'): no figure asked."""
-    if lex.names is None or it.measures or it.formula or it.years or it.candidates:
-        return False
-    codes = [e for e in it.entities if e.value in lex.names.official]
-    return bool(codes) and bool(_ASKS_NAME.search(text) or _ASKS_CODE.search(text))
-
-
-_PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")
-
-
-def _named_codes(text: str, codes: set[str]) -> dict[str, str]:
-    """'급성 기관지염(J20)': the words right before a stored code in parentheses name that code, so they
-    are accounted for (the code decides; code masters can check that both agree)."""
-    out: dict[str, str] = {}
-    for m in _PAREN_CODE.finditer(text):
-        code = m.group(1).upper()
-        if code not in codes:
-            continue
-        words: list[str] = []
-        before = re.split(r"\d{4}\s*년(?:도)?|\d+\s*분기", text[: m.start()])[-1]  # after any period
-        for w in reversed(before.split()[-12:]):
-            if re.search(r"\d", w):
-                break
-            words.insert(0, w)
-        if words:
-            out[code] = " ".join(words)
-    return out
 
 
 def _content_words(toks: list[Any], stop: set[str]) -> list[str]:
@@ -447,65 +369,3 @@ def _qtype(it: Intent, work: str, lex: Lexicon) -> str:
     if len(set(it.years)) >= 2 and (cue(lex, "comparison").search(work) or it.trend):
         return "change"
     return "lookup"
-
-
-def _elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
-    """A follow-up leans on the previous turn: a follow-up cue, or a short question missing what it asks."""
-    if it.term:
-        return False
-    if cue(lex, "followup").search(work):
-        return True
-    if not (it.measures or it.formula or it.entities or it.codes or it.ages):
-        return True  # '2013년 기준으로는 얼마였어?': nothing but a period or an operation
-    says = bool(it.measures or it.formula) + bool(it.entities or it.codes) + bool(it.years)
-    return len(re.sub(r"\s+", "", work)) <= 14 and says <= 1
-
-
-def _follow(it: Intent, prev: Intent, work: str, lex: Lexicon) -> Intent:
-    """The previous intent with what this question changes; ``carried`` lists what was kept."""
-    new_dims = {e.dim for e in it.entities}
-    # a replaced value goes with every reading of its word (약국 as 종별 and as 진료과목)
-    gone = {(e.start, e.end, e.surface) for e in prev.entities if e.dim in new_dims}
-    ents = [e for e in prev.entities if e.dim not in new_dims and (e.start, e.end, e.surface) not in gone]
-    carried = [f"{e.value}" for e in ents]
-    out = replace(
-        prev,
-        text=it.text,
-        entities=[*ents, *it.entities],
-        codes=it.codes or ([] if new_dims & {"주상병코드", "행위코드"} else prev.codes),
-        # what the previous turn could not apply (a disease name) is still asked, unless a code replaces it
-        unknown=it.unknown + ([] if new_dims & {"주상병코드", "행위코드"} or it.codes else prev.unknown),
-        stats=it.stats or prev.stats,
-        age_words=it.age_words or prev.age_words,
-        months=it.months or prev.months,
-    )
-    if it.years:
-        out.years = it.years
-    elif prev.years:
-        carried.insert(0, "·".join(f"{y}년" for y in prev.years))
-    if it.quarter:
-        out.quarter = it.quarter
-    if it.ages:
-        out.ages = it.ages
-    elif prev.ages:
-        carried += [a.surface for a in prev.ages]
-    if it.measures or it.formula:
-        out.measures, out.measure_words, out.formula, out.derived = (
-            it.measures,
-            it.measure_words,
-            it.formula,
-            it.derived,
-        )
-    else:
-        carried.append(prev.derived or "·".join(prev.measures) or "")
-    if it.qtype != "lookup":
-        out.qtype, out.k, out.lowest = it.qtype, it.k, it.lowest
-        out.over = it.over or prev.over
-    elif it.k:
-        out.k = it.k
-    if it.over and it.qtype == "lookup" and prev.qtype in ("ranking", "share"):
-        out.over = it.over
-    if it.previous_year:
-        out.previous_year = True
-    out.carried = [c for c in carried if c]
-    return out

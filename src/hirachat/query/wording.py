@@ -127,7 +127,12 @@ class Composer:
             f"{ent}의 {T.josa(self.label(m), '은/는')} {y1}년 {self.val(old['value'], m)}에서 "
             f"{T.ro(f'{y2}년 ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
         )
-        if old["value"]:
+        if diff == 0:  # same figure both years: said plainly, with no signed change
+            body = (
+                f"{ent}의 {T.josa(self.label(m), '은/는')} {y1}년과 {y2}년 모두 {self.val(new['value'], m)}로 "
+                "변화가 없습니다."
+            )
+        elif old["value"]:
             pct = diff / old["value"]
             body += f"({'+' if pct > 0 else ''}{format_percent(pct)}) {word}했습니다."
             derived.append({"op": "pct_change", "of": [old["fact_id"], new["fact_id"]], "value": pct * 100})

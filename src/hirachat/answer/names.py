@@ -1,0 +1,81 @@
+"""Names from code masters in questions: a disease written out is its code, a name several codes carry is
+asked back, a name next to a code must agree with it, and "J20 상병명이 뭐야?" is a master lookup."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from hirachat.answer.lexicon import Entity, Lexicon
+
+if TYPE_CHECKING:
+    from hirachat.answer.understand import Intent
+
+MASTER_WORDS = {"코드", "KCD", "한글", "영문", "분류", "코드명", "한글명", "무슨", "병"}
+_ASKS_NAME = re.compile(
+    r"상병명|질병명|병명|질환명|이름|명칭|무슨\s*병|뭐야|뭐였지|뭐지|뭔가요|뭐예요|뭔지|무엇"
+)
+_ASKS_CODE = re.compile(r"코드")
+
+
+def link_names(it: Intent, text: str, lex: Lexicon) -> None:
+    """Words no stored value explains may be a disease or procedure name from a code master: the longest
+    run of words that names one code becomes that code; a name several codes carry becomes candidates
+    (asked back, never summed); a name next to a code in parentheses must agree with it."""
+    names = lex.names
+    assert names is not None
+    for code, name in it.named.items():
+        codes = names.lookup(name)
+        if codes and code not in codes:
+            it.mismatch.append((name, code, sorted(codes)))
+    if not it.unknown:
+        return
+    words = text.split()
+    used: set[int] = set()
+    for size in (4, 3, 2, 1):
+        for i in range(len(words) - size + 1):
+            span = set(range(i, i + size))
+            window = " ".join(words[i : i + size])
+            if used & span or not any(u in window for u in it.unknown):
+                continue
+            codes = names.lookup(window)
+            if not codes:
+                continue
+            used |= span
+            it.unknown = [u for u in it.unknown if u not in window]
+            if len(codes) == 1:
+                (code,) = codes
+                it.entities.append(Entity(names.dim[code], code, window, -1, -1))
+                it.named[code] = names.official.get(code, window)
+            else:
+                it.candidates.append((window, sorted(codes)))
+
+
+def asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
+    """A code's name ('J20 상병명이 뭐야?') or a name's code ('2형 당뇨병 코드 알려줘'): no figure asked."""
+    if lex.names is None or it.measures or it.formula or it.years or it.candidates:
+        return False
+    codes = [e for e in it.entities if e.value in lex.names.official]
+    return bool(codes) and bool(_ASKS_NAME.search(text) or _ASKS_CODE.search(text))
+
+
+_PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")
+
+
+def named_codes(text: str, codes: set[str]) -> dict[str, str]:
+    """'급성 기관지염(J20)': the words right before a stored code in parentheses name that code, so they
+    are accounted for (the code decides; code masters can check that both agree)."""
+    out: dict[str, str] = {}
+    for m in _PAREN_CODE.finditer(text):
+        code = m.group(1).upper()
+        if code not in codes:
+            continue
+        words: list[str] = []
+        before = re.split(r"\d{4}\s*년(?:도)?|\d+\s*분기", text[: m.start()])[-1]  # after any period
+        for w in reversed(before.split()[-12:]):
+            if re.search(r"\d", w):
+                break
+            words.insert(0, w)
+        if words:
+            out[code] = " ".join(words)
+    return out
