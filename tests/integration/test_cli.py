@@ -65,3 +65,29 @@ def test_config_errors_are_clear(tmp_path: Path) -> None:
     assert r.returncode == 2 and "training.lr: unknown key" in r.stderr and "Traceback" not in r.stderr
     r = hira(tmp_path, "data", "build", "--store", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "no facts store here" in r.stderr
+
+
+def test_a_bad_vocabulary_file_fails_at_start_naming_file_line_and_key(
+    tmp_path: Path, real_dir: Path
+) -> None:
+    vocab = tmp_path / "workspace" / "vocab.yaml"
+    vocab.parent.mkdir(parents=True)
+    vocab.write_text(
+        "measures:\n  - name: 환자수\n    words: [아픈사람]\n    colour: red\n", encoding="utf-8"
+    )
+    r = hira(tmp_path, "ask", "2019년 서울 내과 환자수")
+    assert r.returncode == 2 and "vocab.yaml" in r.stderr and "line 4" in r.stderr and "colour" in r.stderr
+    assert "Traceback" not in r.stderr
+    # a valid file extends the words understood, without code changes
+    vocab.write_text("measures:\n  - name: 환자수\n    words: [아픈사람수]\n", encoding="utf-8")
+    assert (
+        hira(
+            tmp_path, "data", "ingest", str(real_dir / "hira_dept_by_sido_cost_hospital_level_2019.csv")
+        ).returncode
+        == 0
+    )
+    r = hira(tmp_path, "ask", "2019년 서울 내과 아픈사람수", "--json")
+    res = json.loads(r.stdout)
+    assert (
+        not res["abstained"] and res["query"]["measures"] == ["환자수"] and "환자수" in res["interpretation"]
+    )
