@@ -121,6 +121,7 @@ class Generator:
         self._distinct: dict[str, set[str]] = {}
         self.c = Composer(view.info, rng)
         self._by_part: dict[str, Any] | None = None
+        self._columns: dict[str, list[Any]] | None = None
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
@@ -151,7 +152,7 @@ class Generator:
             self._distinct[dim] = {str(v) for v in self.v.df[dim].unique()}
         return self._distinct[dim]
 
-    def exact(self, row: pd.Series, measure: str) -> bool:
+    def exact(self, row: pd.Series | dict[str, Any], measure: str) -> bool:
         return bool(pd.notna(row[measure])) and measure not in str(row["_approx"] or "")
 
     def measures(self) -> list[str]:
@@ -567,8 +568,11 @@ class Generator:
         own = {tuple(sorted((k, str(v)) for k, v in f["dims"].items())) for f in g.facts}
         picks = [int(i) for i in self.rng.sample(list(rows), min(len(rows), n + len(own)))]
         cards, ids = fact_cards(g.facts), [f["fact_id"] for f in g.facts]
+        if self._columns is None:  # column-wise lists once: picking rows by position is then cheap
+            keep = [*dict.fromkeys([*self.dims, *self.measures(), "_source", "_row", "_approx"])]
+            self._columns = {c: self.v.df[c].tolist() for c in keep}
         for i in picks:
-            r = self.v.df.iloc[i]
+            r = {c: values[i] for c, values in self._columns.items()}
             dims = {d: (int(r[d]) if d == YEAR else str(r[d])) for d in self.dims}
             if tuple(sorted((k, str(v)) for k, v in dims.items())) in own or len(cards) >= len(g.facts) + n:
                 continue

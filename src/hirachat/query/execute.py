@@ -105,7 +105,8 @@ class Executor:
             return
         if rows[m].isna().any():
             raise Abstain("empty", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 비어 있습니다.", t)
-        if rows["_approx"].fillna("").str.contains(m, regex=False).any():
+        flagged = rows["_approx"].dropna()
+        if len(flagged) and flagged.str.contains(m, regex=False).any():
             raise Abstain(
                 "approximate",
                 f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 지수 표기로 손상되어 "
@@ -126,9 +127,9 @@ class Executor:
         self.check_values(t, rows, m)
         out = []
         # rows as plain records, grouped in Python: far cheaper than a pandas group and row per fact
-        recs: list[dict[str, Any]] = rows[[*dict.fromkeys([*t.dims, m, "_source", "_row"])]].to_dict(
-            "records"
-        )  # type: ignore[assignment]
+        cols = [*dict.fromkeys([*t.dims, m, "_source", "_row"])]
+        columns = [rows[c].tolist() for c in cols]  # column-wise conversion: fast for Arrow-backed text
+        recs = [dict(zip(cols, vals, strict=True)) for vals in zip(*columns, strict=True)]
         buckets: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for rec in recs:
             buckets.setdefault(tuple(rec[b] for b in by), []).append(rec)
@@ -202,9 +203,8 @@ class Run:
     ) -> pd.DataFrame:
         """Rows answering for dims left open (per group of ``by``); notes when a sum over them was needed."""
         base = select(self.rows if rows is None else rows, dims, by)
-        n = len(base) if not by else (base.groupby(by).size().max() if not base.empty else 0)
-        if dims and n > 1:
-            self.summed = "·".join(dims)
+        if dims and len(base) > 1 and (not by or bool(base.duplicated(subset=by).any())):
+            self.summed = "·".join(dims)  # some answer sums several rows
         return base
 
     def finish(self, text: str) -> str:
