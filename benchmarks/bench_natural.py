@@ -40,14 +40,14 @@ SIDO = {
 _NUM = re.compile(r"(?<![\w.])[-−+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])[-−+]?\d+(?:\.\d+)?")
 
 
-def load(data: Path, out_dir: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def load(data: Path, out_dir: Path, here: Path = HERE) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Questions with their expected answers; the expected ones are computed now from the raw files."""
     pairs = []
-    for qfile in sorted(HERE.glob("questions_*.jsonl")):
+    for qfile in sorted(here.glob("questions_*.jsonl")):
         part = qfile.stem.split("_", 1)[1]
         expected = out_dir / f"expected_{part}.jsonl"
         subprocess.run(
-            [sys.executable, str(HERE / f"reference_{part}.py"), str(data), str(expected)],
+            [sys.executable, str(here / f"reference_{part}.py"), str(data), str(expected)],
             check=True,
             capture_output=True,
         )
@@ -91,14 +91,14 @@ def score(exp: dict[str, Any], res: dict[str, Any]) -> str:
     return "wrong"
 
 
-def run(data: Path) -> dict[str, Any]:
+def run(data: Path, here: Path = HERE) -> dict[str, Any]:
     from hirachat.answer.service import AskService
     from hirachat.config import DataConfig, InferenceConfig
     from hirachat.data.ingest import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        pairs = load(data, root)
+        pairs = load(data, root, here)
         ingest([data / "hira_real", data / "code_masters"], root / "store", DataConfig(), root / "raw")
         by_id = {q["id"]: q for q, _ in pairs}
         items = []
@@ -157,8 +157,14 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--show", choices=("wrong", "abstain", "all", "none"), default="wrong")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--set",
+        type=Path,
+        default=HERE,
+        help="question folder: benchmarks/natural (CI) or benchmarks/natural_holdout (kept out of development)",
+    )
     args = ap.parse_args()
-    r = run(args.data)
+    r = run(args.data, args.set)
     show = {"wrong": {"wrong", "answered_unanswerable"}, "abstain": {"over_abstain"}, "none": set()}
     for i in r["items"]:
         if args.show == "all" or i["outcome"] in show.get(args.show, set()):

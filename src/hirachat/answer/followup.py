@@ -64,7 +64,7 @@ def follow(it: Intent, prev: Intent) -> Intent:
     else:
         carried.append(prev.derived or "·".join(prev.measures) or "")
     if it.qtype != "lookup":
-        out.qtype, out.k, out.lowest = it.qtype, it.k, it.lowest
+        out.qtype, out.k, out.lowest = it.qtype, it.k or prev.k, it.lowest
         out.over = it.over or prev.over
     elif it.k:
         out.k = it.k

@@ -500,8 +500,13 @@ class Planner:
                     "ambiguous", "비중을 구할 대상(예: 특정 시도나 진료과목)이 질문에 없습니다.", None
                 )
             # the part is the entity named nearest before the cue (…에서 내과가 차지하는 비중, … 중 내과 비율)
-            cue = next((m.start() for m in SHARE_CUE.finditer(it.text)), len(it.text))
-            repeated = {e.dim for e in it.entities if sum(x.value == e.value for x in it.entities) >= 2}
+            # the cue that says it ('차지', else the last: '진료비중에' holds 비중 but is not the cue)
+            cues = list(SHARE_CUE.finditer(it.text))
+            said = [m for m in cues if m.group(0) == "차지"] or cues[-1:]
+            cue = said[0].start() if said else len(it.text)
+            repeated = {  # the same value written twice (not one word read two ways)
+                e.dim for e in it.entities if len({x.start for x in it.entities if x.value == e.value}) >= 2
+            }
             if len(set(singles) - repeated) >= 1:
                 singles = [
                     d for d in singles if d not in repeated

@@ -25,8 +25,10 @@ from hirachat.answer.names import MASTER_WORDS, asks_master, link_names, named_c
 
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
 _YEAR_RANGE = re.compile(
-    r"((?:19|20)\d{2})\s*년?\s*(?:~|-|부터|에서)\s*((?:19|20)\d{2})\s*년?(?:도)?\s*(?:까지)?"
+    r"((?:19|20)\d{2}|\d{2}(?=\s*년))\s*년?(?:도)?\s*(?:~|-|→|->|부터|에서)\s*((?:19|20)\d{2}|\d{2}(?=\s*년))\s*년?(?:도)?\s*(?:까지)?"
 )
+# '19년', '15년도': two-digit years (not '5년 전', '10년간')
+_YEAR2 = re.compile(r"(?<![\d.,])(\d{2})\s*년(?:도)?(?!\s*(?:전|후|간|동안|이상|이하|만|째))")
 _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*월(?!\s*평균)")
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9])")
@@ -145,8 +147,14 @@ def understand(
             return it
 
     spans: list[tuple[int, int]] = []
+    this_year = (today or date.today()).year
+
+    def full(y: str) -> int:
+        n = int(y)
+        return n if n >= 100 else (2000 + n if n <= this_year % 100 + 1 else 1900 + n)
+
     if (r := _YEAR_RANGE.search(work)) is not None:
-        y1, y2 = int(r.group(1)), int(r.group(2))
+        y1, y2 = full(r.group(1)), full(r.group(2))
         if y1 < y2 <= y1 + 30:  # the whole series only when asked for (추이, 연도별); else the two ends
             it.trend = bool(cue(lex, "trend").search(work))
             it.years += list(range(y1, y2 + 1)) if it.trend else [y1, y2]
@@ -154,7 +162,9 @@ def understand(
     for m in _YEAR.finditer(_blank(work, spans)):
         it.years.append(int(m.group(1)))
         spans.append(m.span())
-    this_year = (today or date.today()).year
+    for m in _YEAR2.finditer(_blank(work, spans)):
+        it.years.append(full(m.group(1)))
+        spans.append(m.span())
     for m in _RELATIVE_YEAR.finditer(work):  # 작년/올해 are relative to today, not to the data
         it.years.append(this_year + _RELATIVE_YEARS[m.group(1)])
         spans.append(m.span())
@@ -270,7 +280,10 @@ def understand(
             m.span()
             for pat in (*cue_pats, _K, _PREV_YEAR)
             for m in pat.finditer(rest)
-            if m.start() == 0 or not _HANGUL_CHAR.match(text[m.start() - 1]) or pat is _K
+            if m.start() == 0
+            or not _HANGUL_CHAR.match(text[m.start() - 1])
+            or pat is _K
+            or len(m.group(0)) >= 3
         ],
     )
     ktoks = kiwi().tokenize(rest)
