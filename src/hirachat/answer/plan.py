@@ -225,7 +225,6 @@ class Planner:
                 "다시 물어봐 주세요.",
                 None,
             )
-
         if it.stats:
             words = ", ".join(f"'{w}'" for w in it.stats)
             raise Abstain(

@@ -125,17 +125,8 @@ class Generator:
 
     # ---- facts and wording ---------------------------------------------------------------------
     def fact(self, row: pd.Series, measure: str) -> Fact:
-        dims = {d: (int(row[d]) if d == YEAR else str(row[d])) for d in self.dims}
-        m = self.v.info.measure(measure)
-        return {
-            "fact_id": fact_id(self.v.info.table_id, dims, measure),
-            "table_id": self.v.info.table_id,
-            "dims": dims,
-            "measure": measure,
-            "value": float(row[measure]),
-            "unit": m["unit"],
-            "source": {**self.v.sources.get(row["_source"], {}), "row": int(row["_row"])},
-        }
+        """The fact one row holds for ``measure``, built as the executor builds every fact."""
+        return self.x.fact(self.v.info, row, measure)
 
     def exact_mask(self, *measures: str, positive: bool = False) -> np.ndarray:
         """Rows whose values can be exact answers: present, not in scientific notation (and > 0)."""
