@@ -86,6 +86,9 @@ def score(exp: dict[str, Any], res: dict[str, Any]) -> str:
     if kind == "ranking":
         pos = [max(text.find(str(n)), text.find(SIDO.get(str(n), str(n)))) for n in exp["names"]]
         return "exact" if all(p >= 0 for p in pos) and pos == sorted(pos) else "wrong"
+    if kind == "blank":  # a blank attribute: said to be empty, never a value invented
+        said = re.search(r"비어\s*있|값\s*없음|없습니다|등록되어 있지 않", text)
+        return "exact" if said and not abstained else ("over_abstain" if abstained else "wrong")
     if kind == "text":
         return "exact" if exp["text"].replace(" ", "") in text.replace(" ", "") else "wrong"
     return "wrong"
@@ -99,7 +102,8 @@ def run(data: Path, here: Path = HERE) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         pairs = load(data, root, here)
-        ingest([data / "hira_real", data / "code_masters"], root / "store", DataConfig(), root / "raw")
+        folders = [p for p in (data / "hira_real", data / "code_masters") if p.is_dir()] or [data]
+        ingest(folders, root / "store", DataConfig(), root / "raw")
         by_id = {q["id"]: q for q, _ in pairs}
         items = []
         with AskService(root / "store", InferenceConfig(), "grounded", None, 0) as svc:

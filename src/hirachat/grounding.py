@@ -115,6 +115,8 @@ def ungrounded(
         for k, v in f["dims"].items():
             if k in ("진료년도", "분기"):
                 allowed.append(float(v))
+        if "twice" in f:  # a key the file gives twice: the rows and the other row's figures may be said
+            allowed += [n.value for n in extract_numbers(f["twice"])]
     text = _without_names(text, facts, strip)
     for n in extract_numbers(text):
         about = bool(_ABOUT.search(text[max(0, n.start - 6) : n.start]))

@@ -15,6 +15,7 @@ import pytest
 from hirachat.answer.service import AskService
 from hirachat.config import DataConfig, InferenceConfig
 from hirachat.data.ingest import ingest
+from hirachat.grounding import ungrounded
 
 BANDS = [f"{d}~{d + 9}세" for d in range(0, 80, 10)] + ["80세이상"]
 
@@ -133,6 +134,19 @@ def test_figures_by_formula_state_their_formula(svc: AskService, raw_dept: objec
     )
     r = svc.ask("2019년 서울 진료비 대비 공단부담금 비율")
     assert "보험자부담금 ÷ 요양급여비용총액" in r["interpretation"]
+
+
+def test_a_dimension_named_for_a_share_gives_every_values_share(svc: AskService, raw_sex: dict) -> None:
+    """'남녀 비율' is the split by sex within the code, never the code's share of all codes."""
+    men = sum(raw_sex[("J20", "남", io)]["환자수"] for io in ("입원", "외래"))
+    women = sum(raw_sex[("J20", "여", io)]["환자수"] for io in ("입원", "외래"))
+    for q in ("2023년 J20 환자 남녀 비율", "J20 환자수 성별 비중"):
+        r = svc.ask(q)
+        assert not r["abstained"] and "성별" in r["interpretation"], q
+        assert f"{men:,}명({men / (men + women) * 100:.2f}%)" in r["answer"]
+        assert f"{women:,}명({women / (men + women) * 100:.2f}%)" in r["answer"]
+    plan = svc.plan("J20 남녀 비율")
+    assert ungrounded(plan.answer.split("\n출처:")[0], plan.facts, plan.derived, [2023.0]) is None
 
 
 def test_follow_ups_carry_the_previous_reading(svc: AskService) -> None:

@@ -119,7 +119,15 @@ def test_duplicate_keys_are_quarantined_not_merged(tmp_path: Path) -> None:
     p = write(tmp_path, "dupkey_2021.csv", "\n".join([HEADER, *ROWS, ROWS[0].replace("100 ", "999 ")]) + "\n")
     (rep,) = run(tmp_path, p)
     (q,) = quarantine(rep)
-    assert q["row"] == 5 and "duplicate key of row 2" in q["reason"]
+    assert q["row"] == 5 and "of row 2 with different figures" in q["reason"]
+    assert (
+        "환자수 100 (row 2) vs 999" in q["reason"] and "first row in the file (row 2) is kept" in q["reason"]
+    )
+    assert any("row 2 kept" in n and "row 5 quarantined" in n for n in rep.notes)
+    same = write(tmp_path, "dupsame_2021.csv", "\n".join([HEADER, *ROWS, ROWS[0]]) + "\n")
+    (rep2,) = run(tmp_path, same)
+    (q2,) = quarantine(rep2)
+    assert "exact repeat of row 2" in q2["reason"] and not any("kept" in n for n in rep2.notes)
 
 
 def test_scientific_notation_is_kept_flagged_and_blank_is_null(tmp_path: Path) -> None:

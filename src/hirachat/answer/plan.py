@@ -15,6 +15,7 @@ from typing import Any
 
 from hirachat.answer.ages import cover, describe, parse_band
 from hirachat.answer.lexicon import Lexicon, squash
+from hirachat.answer.masterbook import MasterBook
 from hirachat.answer.reading import reading
 from hirachat.answer.understand import Intent
 from hirachat.data.schema import QUARTER
@@ -46,6 +47,7 @@ class Planner:
         assert lex.vocab is not None
         self.vocab = lex.vocab
         self.executor = Executor(store, lex.vocab)
+        self.book = MasterBook(store, lex.vocab) if store.masters() else None
 
     # ---- entry point ---------------------------------------------------------------------------
     def answer(self, it: Intent) -> Answer:
@@ -65,6 +67,10 @@ class Planner:
                 strip=[it.term],
                 extra=[],
             )
+        if self.book is not None:
+            linked = set(self.lex.names.official) if self.lex.names is not None else set()
+            if (found := self.book.answer(it, linked)) is not None:
+                return found
         try:
             if it.qtype == "master" and not it.unknown:
                 return self._master(it)
@@ -439,6 +445,9 @@ class Planner:
             over = multi[:1]
         elif op == "sum":
             over = [it.over] if it.over in open_dims else open_dims
+        elif op == "share" and it.over in open_dims:
+            over = [it.over]  # '남녀 비율', '성별 비중': every value's share of the group
+            measures = measures if self._needed(it) else measures[:1]
         elif op in ("ranking", "share") or (op in ("ratio", "derived") and it.ranked):
             over = [self._over(it, open_dims, ents, "share" if op == "share" else "ranking")]
         top = re.search(r"가장|제일|최다|최고|최대|최저|최소|1위|1등|꼴찌", it.text)

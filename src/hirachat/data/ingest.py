@@ -20,6 +20,7 @@ from hirachat.data.readers import bounded, read_any
 from hirachat.data.schema import NormalizedTable, normalize_grid
 from hirachat.data.store import FactStore
 from hirachat.errors import HiraChatError
+from hirachat.vocab import current
 
 
 @dataclass
@@ -129,9 +130,10 @@ def ingest_file(
             reports.append(rep)
             continue
         if (cols := detect(grid)) is not None:  # a code master: code → names, not statistics
-            m = read_master(grid, cols)
+            m = read_master(grid, cols, current().master_changes)
             meta = {"source_id": source_id, "sha256": sha, "file_name": path.name, "sheet": sheet}
-            rep.status, rep.table_id = "master", f"{m.kind} master ({m.code_column} → {m.name_column})"
+            what = f"change file ({m.change_column})" if m.change_column else "master"
+            rep.status, rep.table_id = "master", f"{m.kind} {what} ({m.code_column} → {m.name_column})"
             rep.rows_read = len(grid.rows)
             rep.rows_stored = store.add_master(m, meta)
             rep.periods = [f"as of {m.version}"] if m.version else []
@@ -165,7 +167,13 @@ def ingest_file(
         rep.cells_approx = int(nt.frame["_approx"].dropna().map(lambda a: a.count(",") + 1).sum())
         rep.periods = nt.periods
         rep.measures = [m.name for m in nt.measures]
-        rep.notes = nt.notes
+        rep.notes = nt.notes + [
+            f"key given twice with different figures, row {d.kept} kept (first in the file), row {d.dropped} "
+            f"quarantined: {bounded(d.key, 80)}"
+            for d in nt.duplicates[:5]
+        ]
+        if len(nt.duplicates) > 5:
+            rep.notes.append(f"… {len(nt.duplicates) - 5:,} more keys given twice (see the quarantine file)")
         rep.superseded = superseded
         rep.quarantine_file = _write_quarantine(nt, path, sha, sheet, quarantine_dir)
         reports.append(rep)

@@ -6,7 +6,8 @@ attributes (every other column, blanks kept as blanks: a blank attribute is a va
 the code normalised (dots and spaces out: J20.9 = J209) and its level (chapter or block ranges such as
 A00-B99, 3-character A00, subcodes A00.0). A code repeated on later rows (inclusion terms) keeps its first
 name as the official one and the others as alternative names. No period is invented: a master's "as of"
-date (from its title or file name) is its version.
+date (from its title or file name) is its version. A change file (a column of 신설 / 변경 / 삭제) is stored
+as a master too, with its change column named; readers apply it to the master with the same code column.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field
 from hirachat.data.readers import RawGrid
 from hirachat.data.vocab import DIMENSION_SYNONYMS, MEASURE_SYNONYMS
 
-_CODE_HEADER = re.compile(r"코드|code", re.I)
+_CODE_HEADER = re.compile(r"코드|기호|code", re.I)
 _NAME_HEADER = re.compile(r"명칭|명$|이름|name|품목명|제품명|성분명|행위명|상병명|병명", re.I)
+_MAKER_HEADER = re.compile(r"업체|회사|제조|수입|판매|영문|english", re.I)  # names, but not of the code
+_DATE_HEADER = re.compile(r"적용일|시행일|변경일|고시일|기준일")
 _CODE_VALUE = re.compile(r"^[A-Z0-9][A-Z0-9.\-/]{1,14}$")
-_HANGUL = re.compile(r"[가-힣]")
+_NAMEY = re.compile(r"[가-힣]|[A-Za-z]{3,}")  # a name: Korean, or words (일반명 'amoxicillin')
 _RANGE = re.compile(r"^[A-Z]\d{2}-[A-Z]\d{2}$")
 _VERSION = re.compile(r"(\d{2,4})[.\-/년\s]*(\d{1,2})[.\-/월\s]*(\d{1,2})[.일\s]*(?:현재|기준)")
 _FILE_DATE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
@@ -43,6 +46,30 @@ def level(code: str) -> str:
     return "code"
 
 
+def change_column(grid: RawGrid, skip: tuple[int, int], changes: dict[str, tuple[str, ...]]) -> int | None:
+    """The column of a master's change file (변경구분: 신설 / 변경 / 삭제), when the grid has one: most of
+    its filled cells are change words."""
+    words = {w: op for op, ws in changes.items() for w in ws}
+    for i in range(len(grid.header)):
+        if i in skip:
+            continue
+        filled = [c.strip() for r in grid.rows[:2000] if i < len(r) and (c := r[i]) and c.strip()]
+        if len(filled) >= 1 and sum(change_of(v, words) is not None for v in filled) >= 0.8 * len(filled):
+            return i
+    return None
+
+
+def change_of(value: str | None, words: dict[str, str]) -> str | None:
+    """'신설' / '신규 등재' / '삭제(급여중지)' → 신설 / 신설 / 삭제."""
+    if not value:
+        return None
+    v = re.sub(r"\s+", "", value)
+    for w, op in sorted(words.items(), key=lambda kv: -len(kv[0])):
+        if v.startswith(w) and len(v) <= len(w) + 8:
+            return op
+    return None
+
+
 @dataclass
 class MasterRow:
     row: int
@@ -59,6 +86,7 @@ class Master:
     code_column: str
     name_column: str
     version: str | None
+    change_column: str | None = None  # a change file: the column saying 신설 / 변경 / 삭제
     rows: list[MasterRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -83,7 +111,7 @@ def detect(grid: RawGrid) -> tuple[int, int] | None:
     cols = list(zip(*sample, strict=False)) if sample else []
     if not cols:
         return None
-    best_code: tuple[float, int] | None = None
+    codes: list[tuple[int, int]] = []  # (distinct values, column)
     best_name: tuple[float, int] | None = None
     for i, h in enumerate(header):
         if i >= len(cols):
@@ -94,15 +122,19 @@ def detect(grid: RawGrid) -> tuple[int, int] | None:
             continue
         if _CODE_HEADER.search(h) and _share(values, _CODE_VALUE) >= 0.8:
             distinct = len(set(filled))  # a code column names many things; a flag column (0/1) does not
-            if distinct >= max(3, 0.2 * len(filled)) and (best_code is None or distinct > best_code[0]):
-                best_code = (float(distinct), i)
+            if distinct >= max(3, 0.2 * len(filled)):
+                codes.append((distinct, i))
         if _NAME_HEADER.search(h) and not _CODE_HEADER.search(h):
-            score = _share(values, _HANGUL) * len(filled) / len(values)
+            # a product's own name is mostly Korean, filled and distinct; a maker's name repeats
+            score = _share(values, _NAMEY) * len(filled) / len(values)
+            score *= (0.5 if _MAKER_HEADER.search(h) else 1.0) * (0.5 + 0.5 * len(set(filled)) / len(filled))
             if score > 0.3 and (best_name is None or score > best_name[0]):
                 best_name = (score, i)
-    if best_code is None or best_name is None:
+    if not codes or best_name is None:
         return None
-    return best_code[1], best_name[1]
+    ni = best_name[1]  # the most distinct codes; of equals, the one beside the name (제품코드 → 제품명)
+    ci = max(codes, key=lambda c: (c[0], -abs(c[1] - ni)))[1]
+    return ci, ni
 
 
 def _kind(codes: list[str], title: str) -> str:
@@ -112,7 +144,7 @@ def _kind(codes: list[str], title: str) -> str:
         return "disease"
     if re.search(r"ATC", title, re.I):
         return "atc"
-    if re.search(r"약가|의약품|제품|성분", title):
+    if re.search(r"약가|약제|의약품|약품|제품|성분", title):
         return "drug"
     if re.search(r"수가|행위", title):
         return "procedure"
@@ -129,19 +161,39 @@ def _version(grid: RawGrid) -> str | None:
     return None
 
 
-def read_master(grid: RawGrid, cols: tuple[int, int]) -> Master:
+def _latest_date(grid: RawGrid, header: list[str]) -> str | None:
+    """A change file's date when its title does not give one: the latest of its 적용일자 cells."""
+    col = next((i for i, h in enumerate(header) if _DATE_HEADER.search(h)), None)
+    if col is None:
+        return None
+    dates = []
+    for r in grid.rows:
+        digits = re.sub(r"\D", "", r[col] or "") if col < len(r) else ""
+        if len(digits) == 8 and digits[:2] in ("19", "20"):
+            dates.append(f"{digits[:4]}-{digits[4:6]}-{digits[6:]}")
+    return max(dates) if dates else None
+
+
+def read_master(
+    grid: RawGrid, cols: tuple[int, int], changes: dict[str, tuple[str, ...]] | None = None
+) -> Master:
     """Every row with a code becomes a master row (blank attributes kept); rows without a code are
-    continuation lines of the row above and are kept as its alternative names."""
+    continuation lines of the row above and are kept as its alternative names. A column of change words
+    (신설 / 변경 / 삭제) makes the master a change file of the master with the same code column."""
     ci, ni = cols
     header = [_clean_header(h) or f"열{i + 1}" for i, h in enumerate(grid.header)]
     title = grid.title or (grid.sheet or grid.path.stem)
+    chg = change_column(grid, cols, changes) if changes else None
     out = Master(
         title=" ".join(title.split()),
         kind="code",
         code_column=header[ci],
         name_column=header[ni],
         version=_version(grid),
+        change_column=header[chg] if chg is not None else None,
     )
+    if out.change_column and out.version is None:
+        out.version = _latest_date(grid, header)
     seen: Counter[str] = Counter()
     last: str | None = None
     skipped = 0

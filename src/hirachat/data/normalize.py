@@ -2,8 +2,8 @@
 
 Column names: whitespace, "(선별포함)", units in parentheses and synonyms (명세서 청구건수 / 명세서청구건수 /
 명세서건수) map to one canonical name. Numbers: trailing spaces, thousands separators, Excel scientific
-notation (kept, flagged approximate), blanks (null). Regions: 서울 / 서울특별시 / legacy province names,
-and cells such as "경기도 수원시 장안구" split into 시도 and 시군구.
+notation and bands of amounts rounded to six significant figures (kept, flagged approximate), blanks
+(null). Regions: 서울 / 서울특별시 / legacy province names, and cells such as "경기도 수원시 장안구" split into 시도 and 시군구.
 """
 
 from __future__ import annotations
@@ -134,9 +134,47 @@ def norm_code(v: str) -> str:
 @dataclass
 class ParsedColumn:
     values: np.ndarray  # float64, NaN for null
-    approx: np.ndarray  # bool: written in scientific notation (Excel damage)
+    approx: np.ndarray  # bool: written in scientific notation or rounded (Excel damage)
     invalid: np.ndarray  # bool: not a number
     integer: bool  # every value an integer
+    rounded: int = 0  # of the approximate cells, how many are digits rounded to a few significant figures
+    rounded_from: float | None = None  # the magnitude from which the column's values are rounded
+
+
+def significant(x: float) -> int:
+    """Significant figures of an integer-valued number: 102582000000 → 6."""
+    digits = str(int(abs(x))).rstrip("0")
+    return max(1, len(digits))
+
+
+def rounded_cells(values: np.ndarray, sig: int = 6, min_cells: int = 3) -> tuple[np.ndarray, float | None]:
+    """Cells a spreadsheet rounded before the file was saved: from the smallest magnitude (10^8 or more)
+    at and above which every value has at most ``sig`` significant figures (at least ``min_cells`` of
+    them), while the values just below it are exact (most have more figures). An exact amount of 12
+    digits ends in six zeros once in a million; a whole band of them is Excel's display, saved as text."""
+    out = np.zeros(len(values), dtype=bool)
+    finite = np.isfinite(values)
+    mags = np.abs(np.where(finite, values, 0.0))
+    big = finite & (mags >= 1e7) & (np.mod(mags, 1) == 0)
+    if int(big.sum()) < min_cells:
+        return out, None
+    digits = np.zeros(len(values), dtype=int)
+    figures = np.zeros(len(values), dtype=int)
+    for i in np.flatnonzero(big):
+        digits[i] = len(str(int(mags[i])))
+        figures[i] = significant(mags[i])
+    for d in range(9, 17):
+        above = big & (digits >= d)
+        below = big & (digits < d) & (digits >= max(sig + 1, d - 2))
+        if int(above.sum()) < min_cells:
+            return out, None
+        if (
+            (figures[above] <= sig).all()
+            and below.sum() >= min_cells
+            and (figures[below] > sig).mean() >= 0.5
+        ):
+            return above, float(10 ** (d - 1))
+    return out, None
 
 
 def map_unique(col: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
@@ -146,13 +184,15 @@ def map_unique(col: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
 
 
 def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
-    """Vectorised: '5 ' → 5, '1,234' → 1234, '1.79E+11' → approx, '' → null (or 0 in portal exports)."""
+    """Vectorised: '5 ' → 5, '1,234' → 1234, '1.79E+11' → approx, a band of
+    102582000000-style rounded amounts → approx, '' → null (or 0 in portal exports)."""
     stripped = col.str.strip() if col.dtype == object else col.astype("string").str.strip()
     digits = stripped.str.isdigit().fillna(False).to_numpy(dtype=bool)
     if digits.all():  # the common case: plain integers with trailing spaces
         values = pd.to_numeric(stripped).to_numpy(dtype="float64")
+        rounded, start = rounded_cells(values)
         n = len(values)
-        return ParsedColumn(values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), True)
+        return ParsedColumn(values, rounded, np.zeros(n, dtype=bool), True, int(rounded.sum()), start)
     s = stripped.astype("string").str.replace("\u2212", "-", regex=False)
     blank = s.isna() | (s == "") | s.isin(["-", "–", "—"])
     approx = s.str.match(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
@@ -165,4 +205,5 @@ def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
         values = np.where(blank_np, 0.0, values)
     finite = values[~np.isnan(values)]
     integer = bool(np.all(np.mod(finite, 1) == 0)) if finite.size else True
-    return ParsedColumn(values, approx, invalid, integer)
+    rounded, start = rounded_cells(np.where(approx, np.nan, values))
+    return ParsedColumn(values, approx | rounded, invalid, integer, int(rounded.sum()), start)

@@ -81,6 +81,30 @@ class Quarantined:
 
 
 @dataclass
+class Duplicate:
+    """A key the file gives twice with different figures: which row was kept and what differs."""
+
+    kept: int
+    dropped: int
+    key: str
+    differ: list[tuple[str, Any, Any]]  # (measure, kept value, dropped value)
+
+    def describe(self) -> str:
+        """Korean, for the answer's notes."""
+        diffs = ", ".join(f"{m} {_num(a)} / {_num(b)}" for m, a, b in self.differ[:3])
+        return (
+            f"※ 원자료에 같은 항목({self.key})이 {self.kept}행과 {self.dropped}행에 서로 다른 값으로 두 번 "
+            f"있습니다({diffs}). 파일에서 먼저 나온 {self.kept}행의 값을 사용했습니다."
+        )
+
+
+def _num(x: Any) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "(빈 값)"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,}"
+
+
+@dataclass
 class NormalizedTable:
     """One grid, normalised. ``frame`` holds dims, measures and provenance columns (_row, _total, _approx)."""
 
@@ -95,6 +119,7 @@ class NormalizedTable:
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False
     blank_as_zero: bool = False
+    duplicates: list[Duplicate] = field(default_factory=list)  # keys given twice with different figures
 
     @property
     def stored_source_rows(self) -> int:
@@ -348,6 +373,11 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
             pc = parse_numbers(raw[c.index], blank_as_zero)
             idx = c.index
             flag(pc.invalid, c.header, f"{mname}: {{v!r}} is not a number")
+            if pc.rounded:
+                notes.append(
+                    f"column {c.header!r}: {pc.rounded:,} value(s) of {pc.rounded_from:,.0f} or more are rounded "
+                    "to 6 significant figures (Excel display saved as digits): stored as approximate"
+                )
             parsed[c.index] = (pc.values * scale, pc.approx)
             known = MEASURE_BY_NAME.get(mname)
             info = measures.get(mname)
@@ -390,21 +420,31 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     dim_names = [d for d in frame.columns if d in dims or any(d == a for g in groups for a, _ in g)]
     dim_names = list(dict.fromkeys(dim_names))
     dup = frame.duplicated(subset=dim_names, keep="first") if dim_names else np.zeros(len(frame), dtype=bool)
+    duplicates: list[Duplicate] = []
     if np.any(dup):
-        firsts = frame[~dup].set_index(dim_names)["_row"] if dim_names else None
+        mnames = [m.name for m in measures.values()]
+        firsts = frame[~dup].set_index(dim_names) if dim_names else None
+        raw_by_row = {int(rownums[k]): rows[k] for k in range(len(rownums))}
         for _, r in frame[dup].iterrows():
             key = tuple(r[d] for d in dim_names)
-            first = firsts.loc[key] if firsts is not None else "?"
-            first_row = int(first.iloc[0]) if isinstance(first, pd.Series) else int(first)
-            src = next((rows[k] for k in range(len(rownums)) if rownums[k] == r["_row"]), [])
-            quarantine.append(
-                Quarantined(
-                    int(r["_row"]),
-                    None,
-                    f"duplicate key of row {first_row} ({', '.join(map(str, key))})",
-                    src,
+            first = firsts.loc[[key]].iloc[0] if firsts is not None else None
+            first_row = int(first["_row"]) if first is not None else -1
+            differ = [
+                (m, first[m], r[m])
+                for m in mnames
+                if first is not None and not (pd.isna(first[m]) and pd.isna(r[m])) and first[m] != r[m]
+            ]
+            label = ", ".join(map(str, key))
+            if differ:
+                shown = "; ".join(f"{m} {_num(a)} (row {first_row}) vs {_num(b)}" for m, a, b in differ[:4])
+                why = (
+                    f"duplicate key ({label}) of row {first_row} with different figures: {shown}; "
+                    f"rule: the first row in the file (row {first_row}) is kept, this one quarantined"
                 )
-            )
+                duplicates.append(Duplicate(first_row, int(r["_row"]), label, differ))
+            else:
+                why = f"exact repeat of row {first_row} ({label}): kept once"
+            quarantine.append(Quarantined(int(r["_row"]), None, why, raw_by_row.get(int(r["_row"]), [])))
         frame = frame[~np.asarray(dup)]
     if dim_names:
         frame["_total"] = np.logical_or.reduce([frame[d].astype(str).to_numpy() == TOTAL for d in dim_names])
@@ -433,6 +473,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         notes=notes,
         synthetic=synthetic,
         blank_as_zero=blank_as_zero,
+        duplicates=duplicates,
     )
 
 

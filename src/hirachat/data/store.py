@@ -8,7 +8,9 @@ extension is used, so nothing is downloaded.)
 Layout: ``tables`` (catalog: dims, measures with unit/additivity), ``sources`` (one row per ingested
 file or sheet: sha256, encoding, counts, periods, which measures it had), and one physical table per
 HIRA table family (``t_<hash>``) with the dimension and measure columns plus ``_source``, ``_row``
-(row number in the file), ``_total`` (a 계 row or column), ``_approx`` (measures in scientific notation).
+(row number in the file), ``_total`` (a 계 row or column), ``_approx`` (measures the file holds rounded:
+scientific notation or a band of 6-significant-figure amounts). ``duplicates`` keeps, per source, the keys a
+file gives twice with different figures (the first row is stored; the note says so in answers).
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ CREATE TABLE IF NOT EXISTS masters (
     master_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, file_name VARCHAR NOT NULL, sheet VARCHAR,
     title VARCHAR NOT NULL, kind VARCHAR NOT NULL, version VARCHAR, code_column VARCHAR NOT NULL,
     name_column VARCHAR NOT NULL, rows_stored BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL);
+ALTER TABLE masters ADD COLUMN IF NOT EXISTS change_column VARCHAR;
 CREATE TABLE IF NOT EXISTS master_rows (
     master_id VARCHAR NOT NULL, code VARCHAR NOT NULL, code_norm VARCHAR NOT NULL, level VARCHAR NOT NULL,
     name VARCHAR, is_primary BOOLEAN NOT NULL, attrs VARCHAR NOT NULL, source_row BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS duplicates (
+    source_id VARCHAR NOT NULL, kept_row BIGINT NOT NULL, dropped_row BIGINT NOT NULL, detail VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS tables (
     table_id VARCHAR PRIMARY KEY, physical VARCHAR NOT NULL, title VARCHAR NOT NULL,
     dims VARCHAR NOT NULL, measures VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL,
@@ -165,7 +170,8 @@ class FactStore:
             self.con.execute("INSERT INTO master_rows SELECT * FROM _master_frame")
             self.con.unregister("_master_frame")
             self.con.execute(
-                "INSERT INTO masters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO masters (master_id, sha256, file_name, sheet, title, kind, version, code_column, "
+                "name_column, rows_stored, ingested_at, change_column) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     meta["source_id"],
                     meta["sha256"],
@@ -178,6 +184,7 @@ class FactStore:
                     m.name_column,
                     len(frame),
                     _now(),
+                    m.change_column,
                 ],
             )
         return len(frame)
@@ -368,4 +375,17 @@ class FactStore:
                     _now(),
                 ],
             )
+            self.con.execute("DELETE FROM duplicates WHERE source_id = ?", [meta["source_id"]])
+            for dup in nt.duplicates:
+                self.con.execute(
+                    "INSERT INTO duplicates VALUES (?, ?, ?, ?)",
+                    [meta["source_id"], dup.kept, dup.dropped, dup.describe()],
+                )
         return table_id, superseded
+
+    def duplicates(self) -> dict[tuple[str, int], str]:
+        """(source_id, kept row) → the note saying which rows gave that key twice and which was used."""
+        if not self._has("duplicates"):
+            return {}
+        rows = self.con.execute("SELECT source_id, kept_row, detail FROM duplicates").fetchall()
+        return {(r[0], int(r[1])): r[2] for r in rows}

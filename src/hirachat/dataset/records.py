@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 QTYPES = (
     "lookup",
@@ -43,6 +43,8 @@ class Fact(TypedDict):
     value: float
     unit: str | None
     source: dict[str, Any]  # file, sha256, sheet, row
+    approx: NotRequired[bool]  # the file holds this value rounded (Excel damage): answered as "약 …"
+    twice: NotRequired[str]  # the file gives this key twice with different figures: the note saying so
 
 
 class QARecord(TypedDict):

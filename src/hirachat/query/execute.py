@@ -10,15 +10,17 @@ recompute the whole chain.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import pandas as pd
 
+from hirachat.data.normalize import significant
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo, quote_ident
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, fact_id
-from hirachat.numbers import format_percent
+from hirachat.numbers import format_percent, format_value
 from hirachat.query.model import Abstain, Query
 from hirachat.query.wording import Composer
 from hirachat.vocab import Vocab
@@ -56,6 +58,7 @@ class Executor:
         self.sources = {
             s.source_id: {"file": s.file_name, "sha256": s.sha256, "sheet": s.sheet} for s in store.sources()
         }
+        self.twice = store.duplicates()  # (source, row) given twice in its file: the note to add
 
     def run(self, q: Query, t: TableInfo, c: Composer | None = None, rows: pd.DataFrame | None = None) -> Run:
         """Execute ``q`` on table ``t``; ``rows`` (already selected) skip the database."""
@@ -77,6 +80,7 @@ class Executor:
             "ratio": r.ratio,
             "derived": r.ratio,
         }[q.op]()
+        r.text = r.twice(r.approximate(r.text))
         return r
 
     def rows(self, t: TableInfo, filters: dict[str, list[Any]]) -> pd.DataFrame:
@@ -90,7 +94,7 @@ class Executor:
     def fact(self, t: TableInfo, row: pd.Series | dict[str, Any], m: str) -> Fact:
         dims = {d: (int(row[d]) if d == YEAR else str(row[d])) for d in t.dims}
         src = {**self.sources.get(row["_source"], {}), "row": int(row["_row"])}
-        return {
+        out: Fact = {
             "fact_id": fact_id(t.table_id, dims, m),
             "table_id": t.table_id,
             "dims": dims,
@@ -99,20 +103,18 @@ class Executor:
             "unit": t.measure(m)["unit"],
             "source": src,
         }
+        if (note := self.twice.get((row["_source"], int(row["_row"])))) is not None:
+            out["twice"] = note
+        flagged = row.get("_approx")
+        if isinstance(flagged, str) and m in flagged.split(","):
+            out["approx"] = True
+        return out
 
     def check_values(self, t: TableInfo, rows: pd.DataFrame, m: str) -> None:
         if rows.empty:
             return
         if rows[m].isna().any():
             raise Abstain("empty", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 비어 있습니다.", t)
-        flagged = rows["_approx"].dropna()
-        if len(flagged) and flagged.str.contains(m, regex=False).any():
-            raise Abstain(
-                "approximate",
-                f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 지수 표기로 손상되어 "
-                "정확한 값을 알 수 없습니다.",
-                t,
-            )
 
     def groups(
         self,
@@ -127,7 +129,7 @@ class Executor:
         self.check_values(t, rows, m)
         out = []
         # rows as plain records, grouped in Python: far cheaper than a pandas group and row per fact
-        cols = [*dict.fromkeys([*t.dims, m, "_source", "_row"])]
+        cols = [*dict.fromkeys([*t.dims, m, "_source", "_row", "_approx"])]
         columns = [rows[c].tolist() for c in cols]  # column-wise conversion: fast for Arrow-backed text
         recs = [dict(zip(cols, vals, strict=True)) for vals in zip(*columns, strict=True)]
         buckets: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -218,6 +220,42 @@ class Run:
             text = text.replace("\n출처:", f"\n{note.split(chr(10))[0]}\n출처:", 1)
         return text
 
+    def approximate(self, text: str) -> str:
+        """Values the file holds rounded (1.79E+11, or 102582000000 in a band of such) and sums over them
+        are written "약 …", with a note saying how precise the source is: never quoted as exact."""
+        rough = [f for f in self.facts if f.get("approx")]
+        if not rough:
+            return text
+        tainted = {f["fact_id"] for f in rough}
+        units = {f["fact_id"]: f["unit"] for f in self.facts}
+        shown = [format_value(f["value"], f["unit"]) for f in rough]
+        for d in self.derived:
+            if tainted & set(d.get("of", [])):
+                tainted.add(d.get("id", ""))
+                if d["op"] == "sum":
+                    unit = next((units[i] for i in d["of"] if i in units), None)
+                    shown.append(format_value(d["value"], unit))
+        for s in sorted(set(shown), key=len, reverse=True):
+            text = re.sub(rf"(?<![\d,.])(?<!약 ){re.escape(s)}", f"약 {s}", text)
+        example = min(rough, key=lambda f: significant(f["value"]))["value"]
+        note = (
+            f"※ 원자료에 일부 값이 반올림된 채 기록되어 있어(예: {example:,.0f}, 엑셀 표기 손상) "
+            "'약'을 붙인 값과 그 값으로 계산한 결과는 근사값입니다."
+        )
+        head, sep, tail = text.partition("\n출처:")
+        return f"{head}\n{note}{sep}{tail}" if sep else f"{text}\n{note}"
+
+    def twice(self, text: str) -> str:
+        """A key the file gives twice with different figures: which rows, and which one this answer used."""
+        notes = list(dict.fromkeys(f["twice"] for f in self.facts if "twice" in f))
+        if not notes:
+            return text
+        shown = notes[:3] + (
+            [f"※ 같은 방식으로 중복된 항목 {len(notes) - 3}건 더."] if len(notes) > 3 else []
+        )
+        head, sep, tail = text.partition("\n출처:")
+        return "\n".join([head, *shown]) + (sep + tail if sep else "")
+
     def lookup(self) -> str:
         base = self.for_open(self.open)
         bodies = []
@@ -262,6 +300,8 @@ class Run:
 
     def share(self) -> str:
         over = self.q.over[0]
+        if over not in self.q.filters:
+            return self.distribution()
         m, a_value = self.measures[0], self.q.filters[over][0]
         filters = {k: v for k, v in {**self.q.filters, **self.q.unions}.items() if k != over}
         if self.years:
@@ -279,6 +319,19 @@ class Run:
             if not self.t.measure(m)["additive"]
             else ("·".join(x for x in self.open if x != over) or None)
         )
+        self.query["over"] = over
+        return text
+
+    def distribution(self) -> str:
+        """The share of every value of an open dimension ('J20 남녀 비율'), within the filtered group."""
+        over, m = self.q.over[0], self.measures[0]
+        base = self.for_open([d for d in self.open if d != over], [over])
+        parts = [f for f in self.groups(base, m, [over]) if f["dims"][over] != "계"]
+        if len(parts) < 2 or sum(f["value"] for f in parts) <= 0:
+            raise Abstain("entity", f"{T.dim_label(over)}별로 나눌 자료가 부족합니다.", self.t)
+        text, d = self.c.distribution(parts, over, self.ctx())
+        self.derived += d
+        self.summed = "·".join(x for x in self.open if x != over) or None
         self.query["over"] = over
         return text
 

@@ -8,6 +8,7 @@ units and thousands separators; notes say when 환자수 is summed across catego
 
 from __future__ import annotations
 
+import hashlib
 import random
 from typing import Any
 
@@ -153,6 +154,34 @@ class Composer:
             {"op": "sum", "of": ids, "value": total},
             {"op": "share", "of": [a["fact_id"], *ids], "value": a["value"] / total * 100},
         ]
+        return self.finish(body, facts, [m]), derived
+
+    def distribution(self, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+        """Each value's share of the whole ('남녀 비율'): every part, its figure and its percent."""
+        m = facts[0]["measure"]
+        total = float(sum(f["value"] for f in facts))
+        ids = [f["fact_id"] for f in facts]
+        ranked = sorted(facts, key=lambda f: -f["value"])
+        top, rest = (ranked, []) if len(ranked) <= 10 else (ranked[:8], ranked[8:])
+        shown = [
+            f"{T.value_phrase(over, f['dims'][over])} {self.val(f['value'], m)}({format_percent(f['value'] / total)})"
+            for f in top
+        ]
+        derived: Derived = [{"op": "sum", "of": ids, "value": total}]
+        derived += [
+            {"op": "share", "of": [f["fact_id"], *ids], "value": f["value"] / total * 100} for f in top
+        ]
+        if rest:
+            other = float(sum(f["value"] for f in rest))
+            rest_id = "sum:" + hashlib.sha1("|".join(f["fact_id"] for f in rest).encode()).hexdigest()[:12]
+            derived.append({"op": "sum", "id": rest_id, "of": [f["fact_id"] for f in rest], "value": other})
+            derived.append({"op": "share", "of": [rest_id, *ids], "value": other / total * 100})
+            shown.append(f"그 밖의 {len(rest)}개 합계 {self.val(other, m)}({format_percent(other / total)})")
+        label = T.dim_label(over)
+        body = (
+            f"{ctx}의 {self.label(m)} {label}{'' if label.endswith('별') else '별'} 구성은 "
+            f"{', '.join(shown)}입니다 (합계 {self.val(total, m)})."
+        )
         return self.finish(body, facts, [m]), derived
 
     def formula(

@@ -90,6 +90,16 @@ class Vocab(_Strict):
     cues: dict[str, str]
     stopwords: tuple[str, ...] = ()
     terms: dict[str, str] = {}
+    master_attributes: dict[str, tuple[str, ...]] = {}  # header key → question words (code masters)
+    master_changes: dict[str, tuple[str, ...]] = {}  # 신설 / 변경 / 삭제 → its words
+
+    @field_validator("master_changes")
+    @classmethod
+    def _changes(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = [k for k in v if k not in ("신설", "변경", "삭제")]
+        if unknown:
+            raise ValueError(f"unknown change {unknown[0]!r} (known: 신설, 변경, 삭제)")
+        return v
 
     @field_validator("cues")
     @classmethod
