@@ -1,9 +1,11 @@
 """The web API under load: answers over HTTP against the same answers in process, and rating writes.
 
 Baseline (same process, same questions): ``AskService.ask`` called directly, one at a time. The server is
-a real ``hira-chat serve`` process; the client sends ``POST /v1/chat/completions`` at concurrency 1 and
-32, then submits ratings (each one a committed SQLite transaction, synchronous=FULL) at concurrency 8.
-Ratios say what HTTP, JSON, auth, metrics and the thread pool add per answer.
+a real ``hira-chat serve`` process; the client sends ``POST /v1/chat/completions`` at concurrency 1, 32
+and 64 (transport errors counted, never fatal), then submits ratings (each one a committed SQLite
+transaction, synchronous=FULL) at concurrency 8 and times failed logins for a known and an unknown user;
+then the same answers with ``--workers 2``. Ratios say what HTTP, JSON, auth, metrics and the thread pool
+add per answer, and what a second worker process adds.
 
     python benchmarks/bench_serve.py --requests 1000
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -67,13 +70,49 @@ async def blast(url: str, token: str, n: int, conc: int, make: Any) -> tuple[flo
             path, body = make(i)
             async with sem:
                 t = time.perf_counter()
-                r = await c.post(path, json=body)
+                try:
+                    r = await c.post(path, json=body)
+                    errors += r.status_code >= 400
+                except httpx.TransportError:  # counted, never fatal: the run reports every failure
+                    errors += 1
                 lat.append(time.perf_counter() - t)
-                errors += r.status_code >= 400
 
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
         return time.perf_counter() - t0, lat, errors
+
+
+async def lean(url: str, token: str, n: int, conc: int, make: Any) -> tuple[float, int]:
+    """``conc`` keep-alive connections sending requests back to back with a minimal HTTP/1.1 client: far
+    less client CPU per request than httpx, so on a small machine the server, not the client, is measured
+    (what a second worker process can add)."""
+    host, port = url.split("//", 1)[1].split(":")
+    nxt = iter(range(n))
+    errors = 0
+
+    async def conn() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        for i in nxt:
+            path, body = make(i)
+            data = json.dumps(body).encode()
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            )
+            writer.write(head.encode() + data)
+            status = (await reader.readline()).split(b" ", 2)[1]
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            errors += not status.startswith(b"2")
+        writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(conn() for _ in range(conc)))
+    return time.perf_counter() - t0, errors
 
 
 def main() -> None:
@@ -97,11 +136,13 @@ def main() -> None:
 
         port = free_port()
         cfg = root / "config.yaml"
-        cfg.write_text(
-            yaml.safe_dump(
-                {"paths": {"workspace": str(ws.root)}, "serve": {"port": port, "rate_limit_per_minute": 0}}
-            )
-        )
+        serve = {
+            "port": port,
+            "rate_limit_per_minute": 0,
+            "login_max_failures": 10**6,
+            "login_max_per_address": 10**6,
+        }
+        cfg.write_text(yaml.safe_dump({"paths": {"workspace": str(ws.root)}, "serve": serve}))
         cli = [sys.executable, "-m", "hirachat.cli"]
         subprocess.run(
             [*cli, "users", "add", "bench", "--role", "admin", "--password-stdin", "-c", str(cfg)],
@@ -113,58 +154,98 @@ def main() -> None:
         token = subprocess.run(
             [*cli, "users", "token", "bench", "-c", str(cfg)], text=True, check=True, capture_output=True
         ).stdout.strip()
-        server = subprocess.Popen(
-            [*cli, "serve", "-c", str(cfg)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=os.environ.copy(),
-        )
         url = f"http://127.0.0.1:{port}"
-        try:
-            while True:
-                try:
-                    if httpx.get(url + "/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
 
-            def answer(i: int) -> tuple[str, dict[str, Any]]:
-                q = questions[i % len(questions)]
-                return "/v1/chat/completions", {
-                    "model": "hira-chat",
-                    "messages": [{"role": "user", "content": q}],
-                }
+        def answer(i: int) -> tuple[str, dict[str, Any]]:
+            q = questions[i % len(questions)]
+            return "/v1/chat/completions", {
+                "model": "hira-chat",
+                "messages": [{"role": "user", "content": q}],
+            }
 
-            for conc in (1, 32):
-                wall, lat, errors = asyncio.run(blast(url, token, args.requests, conc, answer))
-                per = wall / args.requests
-                print(
-                    f"HTTP @{conc:<2}  {args.requests / wall:6.0f} answers/s  p50 {pct(lat, 0.5) * 1000:6.1f} ms  "
-                    f"p95 {pct(lat, 0.95) * 1000:6.1f} ms  errors {errors}  "
-                    f"wall per answer / in-process: {per / direct:.2f}x"
-                )
-
-            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
-                text = c.post("/api/chat", json={"question": questions[0]}).text
-            mid = int(text.rsplit('"message_id": ', 1)[1].split(",")[0])
-
-            def rating(i: int) -> tuple[str, dict[str, Any]]:
-                return "/api/ratings", {
-                    "client_id": uuid.uuid4().hex,
-                    "message_id": mid,
-                    "score": 4,
-                    "factual": "correct",
-                    "hallucination": False,
-                }
-
-            wall, lat, errors = asyncio.run(blast(url, token, args.requests, 8, rating))
-            print(
-                f"ratings @8 {args.requests / wall:6.0f} commits/s  p95 {pct(lat, 0.95) * 1000:6.1f} ms  "
-                f"errors {errors}  (vs answers @1: {(wall / args.requests) / direct:.2f}x in-process ask)"
+        rates: dict[tuple[int, int], float] = {}
+        for workers in (1, 2):
+            server = subprocess.Popen(
+                [*cli, "serve", "-c", str(cfg), "--workers", str(workers)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=os.environ.copy(),
             )
-        finally:
-            server.terminate()
-            server.wait(30)
+            try:
+                wait_up(url)
+                for conc in (1, 32, 64) if workers == 1 else (32, 64):
+                    wall, lat, errors = asyncio.run(blast(url, token, args.requests, conc, answer))
+                    rates[(workers, conc)] = args.requests / wall
+                    print(
+                        f"HTTP {workers} worker(s) @{conc:<2}  {args.requests / wall:6.0f} answers/s  "
+                        f"p50 {pct(lat, 0.5) * 1000:6.1f} ms  p95 {pct(lat, 0.95) * 1000:6.1f} ms  errors {errors}  "
+                        f"wall per answer / in-process: {(wall / args.requests) / direct:.2f}x"
+                    )
+                wall, errors = asyncio.run(lean(url, token, args.requests, 32, answer))
+                rates[(workers, 0)] = args.requests / wall
+                print(
+                    f"lean client {workers} worker(s) @32  {args.requests / wall:6.0f} answers/s  errors {errors}"
+                )
+                if workers == 1:
+                    ratings(url, token, questions[0], args.requests, direct)
+                    logins(url)
+            finally:
+                server.terminate()
+                server.wait(30)
+        print(
+            f"2 workers / 1 worker, answers/s @32: {rates[(2, 32)] / rates[(1, 32)]:.2f}x  "
+            f"@64: {rates[(2, 64)] / rates[(1, 64)]:.2f}x  (lean client @32: {rates[(2, 0)] / rates[(1, 0)]:.2f}x)"
+        )
+
+
+def wait_up(url: str) -> None:
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def ratings(url: str, token: str, question: str, n: int, direct: float) -> None:
+    """Rating commits (one evaluator revising one answer: an update and a history row per commit)."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
+        text = c.post("/api/chat", json={"question": question}).text
+    mid = int(text.rsplit('"message_id": ', 1)[1].split(",")[0])
+
+    def rating(i: int) -> tuple[str, dict[str, Any]]:
+        return "/api/ratings", {
+            "client_id": uuid.uuid4().hex,
+            "message_id": mid,
+            "score": 1 + i % 5,
+            "factual": "correct",
+            "hallucination": False,
+        }
+
+    wall, lat, errors = asyncio.run(blast(url, token, n, 8, rating))
+    print(
+        f"ratings @8 {n / wall:6.0f} commits/s  p95 {pct(lat, 0.95) * 1000:6.1f} ms  "
+        f"errors {errors}  (vs answers @1: {(wall / n) / direct:.2f}x in-process ask)"
+    )
+
+
+def logins(url: str, n: int = 20) -> None:
+    """Failed logins for a known and an unknown username: the same password-hash work (no enumeration)."""
+
+    def timed(user: str) -> float:
+        t0 = time.perf_counter()
+        for i in range(n):
+            httpx.post(url + "/api/auth/login", json={"username": user, "password": f"wrong-{i}"})
+        return (time.perf_counter() - t0) / n
+
+    timed("nobody")  # warm-up
+    known, unknown = timed("bench"), timed("nobody-at-all")
+    print(
+        f"failed login: known user {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms, ratio {max(known, unknown) / min(known, unknown):.2f}x"
+    )
 
 
 if __name__ == "__main__":

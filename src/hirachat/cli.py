@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -324,15 +325,30 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default serve.host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default serve.port).")] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="key=value config override.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (default serve.workers).")] = None,
 ) -> None:
     """Web app (chat, expert evaluation, blind A/B) and the OpenAI-compatible API, with uvicorn."""
     import uvicorn
 
-    from hirachat.web.app import create_app
+    from hirachat.web.app import CONFIG_ENV, create_app
 
     cfg, _ = _setup(config, overrides)
-    app_ = create_app(cfg)
-    uvicorn.run(app_, host=host or cfg.serve.host, port=port or cfg.serve.port, log_level="info")
+    n = workers or cfg.serve.workers
+    # keep-alive longer than clients' pools keep idle connections: no request is sent on a socket the
+    # server is closing (the cause of httpx.ReadError under load)
+    opts: dict[str, Any] = {
+        "host": host or cfg.serve.host,
+        "port": port or cfg.serve.port,
+        "log_level": "info",
+        "timeout_keep_alive": 75,
+        "backlog": 4096,
+    }
+    if n == 1:
+        uvicorn.run(create_app(cfg), **opts)
+        return
+    _db(cfg).close()  # migrations once, before the workers start
+    os.environ[CONFIG_ENV] = cfg.model_dump_json()
+    uvicorn.run("hirachat.web.app:worker_app", factory=True, workers=n, **opts)
 
 
 def _db(cfg: Config) -> Any:
@@ -376,7 +392,7 @@ def users_token(
 
     cfg, _ = _setup(config, None)
     with _db(cfg) as db:
-        typer.echo(api_token(db, username, name))
+        typer.echo(api_token(db, username, name, cfg.serve.api_token_days))
 
 
 @ratings_app.command("export")

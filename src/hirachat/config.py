@@ -155,6 +155,9 @@ class ContestantConfig(Section):
 class ServeConfig(Section):
     host: str = Field("127.0.0.1", description="Bind address.")
     port: int = Field(8000, gt=0, lt=65536, description="Port.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Server processes (each with its own read-only store); limits are shared."
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the ratings database (default: SQLite in WAL mode at "
@@ -167,6 +170,22 @@ class ServeConfig(Section):
         120, ge=0, description="Requests per minute per user (or per address without login); 0: off."
     )
     token_ttl_hours: float = Field(12, gt=0, description="Lifetime of a login token.")
+    api_token_days: float = Field(
+        90,
+        ge=0,
+        description="Lifetime of a new API token in days (0: no expiry). Owners and admins can revoke.",
+    )
+    login_max_failures: int = Field(
+        5, gt=0, description="Wrong passwords for one account within the window before it is locked."
+    )
+    login_max_per_address: int = Field(
+        20, gt=0, description="Failed logins from one client address within the window before it gets 429."
+    )
+    login_window_minutes: float = Field(15, gt=0, description="The window failed logins are counted in.")
+    login_lockout_minutes: float = Field(
+        15, gt=0, description="How long a locked account stays locked (an admin can unlock it sooner)."
+    )
+    metrics_require_token: bool = Field(False, description="/metrics needs an admin's bearer token.")
     api_requires_token: bool = Field(
         True, description="/v1 endpoints need a bearer token (a login or an API token)."
     )

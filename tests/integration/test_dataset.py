@@ -137,7 +137,8 @@ def test_lookup_sum_ranking_change_match_the_raw_files(
         else:
             continue
         checked[q["op"]] += 1
-        assert f"{DEPT.replace('_', ' ')}" in out and "출처: 건강보험심사평가원" in out
+        # cited by what its schema says (the file is named in English): its dimensions and scope
+        assert "「시도·진료과목별 통계 (병원급 이상)」" in out and "출처: 건강보험심사평가원" in out
     assert min(checked.values()) >= 5 and len(checked) == 4, checked
 
 

@@ -58,4 +58,10 @@ def test_grounded_near_one_model_reported_honestly_and_resume(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "질문" not in m and "평가 보고서" in html
     assert "accuracy_by_type" in html and "sweep" in html
+    assert "|---|" not in html and "<pre>| variant" not in html  # tables as HTML, not Markdown text
+    assert "변형별 요약" in html and "<table id='items'>" in html and "틀린 답만" in html
+    assert html.count("<tr class='wrong'") == sum(
+        not i["correct"] for i in items
+    )  # every item, wrong ones marked
+    assert "http://" not in html and "https://" not in html  # opens from a file, no network
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# 평가 보고서")

@@ -63,6 +63,8 @@ def test_a_band_of_rounded_amounts_is_flagged_and_said_about(
     assert not r["abstained"] and "약 102,582,000,000원" in r["answer"] and "근사값" in r["answer"]
     r = svc.ask("2022년 부산 A05 진료비")  # exact
     assert not r["abstained"] and "56,789,012,347원" in r["answer"] and "약 " not in r["answer"]
+    r = svc.ask("2022년 부산 진료비 상위 2개 상병")  # a ranking list writes each amount once, "약" too
+    assert "1위 상병코드 A08 약 1,254,780,000,000원" in r["answer"], r["answer"]
     r = svc.ask("2022년 부산 진료비 합계")  # a sum over rounded amounts is itself approximate
     total = sum(int(x.split(",")[4]) for x in info["rows"][1:] if ",부산," in x)
     assert not r["abstained"] and f"약 {total:,}원" in r["answer"]

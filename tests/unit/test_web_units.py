@@ -96,3 +96,55 @@ def test_migrations_build_the_models_schema_and_rerun_cleanly(tmp_path: Path) ->
     assert diff == [], diff
     assert mode == "wal"
     assert {"users", "ratings", "battles", "alembic_version"} <= set(inspect(engine).get_table_names())
+
+
+def test_the_shared_rate_limit_is_seen_by_every_worker_and_a_restart(tmp_path: Path) -> None:
+    from hirachat.web.ratelimit import SharedRateLimiter
+
+    path = tmp_path / "ratelimit.db"
+    one, two = SharedRateLimiter(4, path), SharedRateLimiter(4, path)  # two worker processes' limiters
+    got = [one.allow("u")[0], two.allow("u")[0], one.allow("u")[0], two.allow("u")[0]]
+    assert got == [True] * 4
+    ok, wait = two.allow("u")
+    assert not ok and wait >= 1
+    assert not SharedRateLimiter(4, path).allow("u")[0]  # after a restart the count is still there
+    assert one.allow("someone else")[0] and SharedRateLimiter(0, path).allow("u")[0]
+
+
+def test_upgrading_keeps_the_latest_rating_of_an_answer_and_the_others_as_history(tmp_path: Path) -> None:
+    """Before revision 0002 an evaluator could rate one chat answer many times: the upgrade keeps the latest
+    as the rating and the earlier ones as its history, then (user, message) is unique."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import text
+
+    from hirachat.web.db import MIGRATIONS
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO users VALUES (1, 'r', 'x', 'evaluator', 1, '2025-01-01')"))
+        conn.execute(text("INSERT INTO conversations VALUES ('c', 1, 't', '2025-01-01')"))
+        conn.execute(
+            text(
+                "INSERT INTO messages VALUES (1, 'c', 'q', 'a', 'grounded', 0, '{}', NULL, NULL, '2025-01-01')"
+            )
+        )
+        for i, score in enumerate((2, 5), 1):
+            conn.execute(
+                text(
+                    "INSERT INTO ratings (id, client_id, user_id, message_id, item_id, question, answer, engine, "
+                    "score, factual, hallucination, comment, created_at) "
+                    f"VALUES ({i}, 'c{i}', 1, 1, NULL, 'q', 'a', 'grounded', {score}, 'correct', 0, '', '2025-01-0{i}')"
+                )
+            )
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, score FROM ratings")).all() == [(2, 5)]
+        history = conn.execute(text("SELECT rating_id, client_id FROM rating_history")).all()
+        assert history == [(2, "c1")]
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], diff

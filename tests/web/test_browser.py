@@ -134,3 +134,125 @@ def test_admin_page_creates_a_campaign_and_shows_progress(browser: Browser, live
     expect(card).to_contain_text("평가자1: 0/2")
     expect(card).to_contain_text("Krippendorff")
     assert errors == []
+
+
+def test_phone_layout_ranking_table_trend_chart_and_follow_up(
+    browser: Browser, live: Live, raw_dept: Any, tmp_path: Path
+) -> None:
+    """At 390 px: nothing wider than the screen, the ask button in view; Enter sends; a ranking comes with a
+    table (its ranked rows marked), a trend with a chart and every year (a gap said), a follow-up carries
+    the previous reading; sampling controls only for a model that generates."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, live, "평가자1")
+    page.select_option("#model", "grounded")
+    expect(page.locator("label.sampling").first).to_be_hidden()
+    page.select_option("#model", "solar-lora")
+    expect(page.locator("label.sampling").first).to_be_visible()
+    page.select_option("#model", "grounded")
+
+    def ask(question: str) -> Any:
+        page.fill("#question", question)
+        page.press("#question", "Enter")  # Enter sends
+        msg = page.locator(".message").last
+        expect(msg.locator(".answer")).not_to_have_class("answer streaming", timeout=20000)
+        return msg
+
+    msg = ask("2019년 진료비가 가장 많은 시도 3곳")
+    table = msg.locator(".display table.ranking")
+    expect(table.locator("tbody tr")).to_have_count(17)  # every 시도, ranked
+    expect(table.locator("tbody tr.marked")).to_have_count(3)
+    expect(table.locator("tbody tr").first).to_contain_text("서울")
+    expect(msg.locator(".sources")).not_to_have_attribute("open", "")  # collapsed by default
+
+    msg = ask("2013년부터 2019년까지 서울 내과 환자수 추이")
+    expect(msg.locator("canvas.chart")).to_have_count(1)
+    rows = msg.locator(".display.trend tbody tr")
+    expect(rows).to_have_count(7)  # 2013..2019, 2018 without data
+    expect(rows.nth(5)).to_contain_text("자료 없음")
+    first = f"{raw_dept[(2013, '서울', '내과')]['환자수']:,}"
+    assert rows.nth(0).locator("span").get_attribute("title") == f"{first}명"  # exact figure on hover
+
+    msg = ask("부산은?")  # a follow-up of the trend question
+    expect(msg.locator(".interpretation")).to_contain_text("부산")
+    expect(msg.locator(".answer-text")).to_contain_text(f"{raw_dept[(2019, '부산', '내과')]['환자수']:,}")
+
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 391, f"page is {width}px wide on a 390px screen"
+    box = page.locator("#ask").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    if os.environ.get("HIRACHAT_SCREENSHOTS"):
+        (Path(os.environ["HIRACHAT_SCREENSHOTS"]) / "phone.png").write_bytes(
+            (tmp_path / "phone.png").read_bytes()
+        )
+    page.click("#new-topic")
+    expect(page.locator(".message")).to_have_count(0)
+    assert errors == []
+
+
+def test_arena_fallback_badge(browser: Browser, live: Live) -> None:
+    page = browser.new_page()
+    login(page, live, "rater2")
+    page.click("#tabs button[data-tab=arena]")
+    page.fill("#arena-question", "2019년 서울 내과 보험자부담률은?")
+    page.click("#arena-form button[type=submit]")
+    expect(page.locator(".sides .side")).to_have_count(2, timeout=20000)
+    expect(page.locator(".sides .badge.fallback")).to_have_count(1)
+    page.click(".votes button[data-vote=tie]")
+    expect(page.locator("#leaderboard")).to_contain_text("제외")
+
+
+def test_evaluation_report_filters_and_sorts_offline(browser: Browser, tmp_path: Path) -> None:
+    """report.html opened from a file: HTML tables, wrong answers first, filters by variant and type."""
+    from hirachat.eval.report import write_report
+
+    overall = {"n": 2, "accuracy": 0.5, "hallucination_rate": 0.0}
+    metrics = {
+        "n_questions": 2,
+        "data": "test.jsonl",
+        "variants": {
+            n: {
+                "overall": overall,
+                "by_qtype": {"lookup": {"n": 2, "accuracy": 0.5}},
+                "temperature": None,
+                "engine": "grounded",
+            }
+            for n in ("grounded", "model")
+        },
+        "comparisons": [],
+    }
+    items = [
+        {
+            "variant": v,
+            "qtype": q,
+            "question": f"{v} {q} 질문",
+            "answer": "답",
+            "reference": "정답",
+            "correct": ok,
+            "hallucinated": [],
+            "latency_ms": 10.0 + k,
+        }
+        for k, (v, q, ok) in enumerate(
+            [
+                ("grounded", "lookup", True),
+                ("grounded", "ranking", True),
+                ("model", "lookup", False),
+                ("model", "ranking", True),
+            ]
+        )
+    ]
+    write_report(metrics, items, tmp_path)
+    page = browser.new_page()
+    page.goto((tmp_path / "report.html").as_uri())
+    rows = page.locator("#items tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_have_class("wrong")  # wrong answers first
+    page.select_option("#f-variant", "grounded")
+    expect(page.locator("#items tbody tr:visible")).to_have_count(2)
+    page.select_option("#f-variant", "")
+    page.check("#f-wrong")
+    expect(page.locator("#items tbody tr:visible")).to_have_count(1)
+    expect(page.locator("#shown")).to_have_text("1개 표시")
+    expect(page.locator("table").first).to_contain_text("정확도")

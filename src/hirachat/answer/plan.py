@@ -24,18 +24,9 @@ from hirachat.data.vocab import TERMS
 from hirachat.dataset import templates as T
 from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
-from hirachat.query.wording import Composer
+from hirachat.query.wording import Composer, display_title, scope_of
 
 SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
-# a table whose scope is a subset of institutions (its title says so): 병원급 이상, 의원급
-_SCOPE = {
-    "병원급": re.compile(r"병원급\s*이상|병원급|hospital[_ ]level", re.I),
-    "의원급": re.compile(r"의원급|clinic[_ ]level", re.I),
-}
-
-
-def scope_of(title: str) -> str | None:
-    return next((k for k, pat in _SCOPE.items() if pat.search(title)), None)
 
 
 class Planner:
@@ -96,7 +87,7 @@ class Planner:
                 query={"op": "abstain", "reason": a.reason, **it.as_dict()},
                 reason=a.reason,
                 extra=[*a.extra, *it.years],
-                strip=[a.table.title.replace("_", " ")] if a.table else [],
+                strip=[display_title(a.table)] if a.table else [],
                 interpretation=reading(it, a.table),
             )
 
@@ -318,7 +309,7 @@ class Planner:
             text += " 코드 마스터의 이름에서도 찾지 못했습니다."
         elif any("주상병코드" in t.dims for t in self.lex.tables.values()):
             text += " 상병 이름으로 물으려면 코드 마스터(예: KCD 마스터)를 적재하거나 코드(예: J20)로 물어봐 주세요."
-        titles = ", ".join(f"「{t.title.replace('_', ' ')}」" for t in self.lex.tables.values())
+        titles = ", ".join(f"「{display_title(t)}」" for t in self.lex.tables.values())
         return Abstain("entity", f"{text} 보유 자료: {titles}.", None)
 
     def _diagnose(self, it: Intent, needed: list[str]) -> Abstain:
@@ -399,7 +390,7 @@ class Planner:
                 have_q = ", ".join(f"{q}분기" for q in quarters)
                 raise Abstain(
                     "year",
-                    f"「{t.title.replace('_', ' ')}」에는 {it.quarter}분기 자료가 없습니다. "
+                    f"「{display_title(t)}」에는 {it.quarter}분기 자료가 없습니다. "
                     f"이 표가 보유한 분기는 {have_q}입니다.",
                     t,
                     [float(q) for q in quarters] + [float(it.quarter)],

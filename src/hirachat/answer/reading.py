@@ -12,6 +12,7 @@ from hirachat.answer.understand import Intent
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import TableInfo
 from hirachat.dataset import templates as T
+from hirachat.query.wording import display_title
 
 _OPS = {
     "sum": "합계",
@@ -75,7 +76,7 @@ def reading(
         parts.append(label)
     line = "이해한 질문: " + " · ".join(p for p in parts if p)
     if table is not None:
-        line += f" (「{table.title.replace('_', ' ')}」)"
+        line += f" (「{display_title(table)}」)"
     if it.carried:
         line += f" — 이전 질문에서 이어받음: {', '.join(it.carried)}"
     return line

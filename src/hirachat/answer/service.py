@@ -14,6 +14,7 @@ from hirachat.answer.retrieve import CardIndex
 from hirachat.answer.understand import Intent, understand
 from hirachat.config import InferenceConfig
 from hirachat.data.store import FactStore
+from hirachat.query.display import display
 from hirachat.query.model import Answer
 
 SUGGEST_FOR = ("entity", "dimension", "ambiguous")
@@ -71,6 +72,9 @@ class AskService:
             "engine": written.engine,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
         }
+        shown = display(ans)
+        if shown is not None:
+            out["display"] = shown
         if written.fallback_reason:
             out["fallback_reason"] = written.fallback_reason
         if written.generated_tokens is not None:

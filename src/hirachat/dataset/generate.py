@@ -29,7 +29,7 @@ from hirachat.dataset.records import PREVIOUS, Fact, QARecord, fact_id, group_id
 from hirachat.query.cards import card, fact_cards
 from hirachat.query.execute import Executor
 from hirachat.query.model import Abstain, Query
-from hirachat.query.wording import Composer
+from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import current
 
 PERIOD_DIMS = (YEAR, QUARTER)
@@ -71,7 +71,7 @@ class TableView:
 
     @property
     def title(self) -> str:
-        return self.info.title.replace("_", " ")
+        return display_title(self.info)
 
     def category(self) -> str:
         t = self.info.title

@@ -20,9 +20,9 @@ from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo, quote_ident
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, fact_id
-from hirachat.numbers import format_percent, format_value
+from hirachat.numbers import format_number, format_percent, format_value
 from hirachat.query.model import Abstain, Query
-from hirachat.query.wording import Composer
+from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import Vocab
 
 PERIOD = (YEAR, QUARTER)
@@ -47,6 +47,11 @@ def select(rows: pd.DataFrame, dims: list[str], by: list[str] | None = None) -> 
     d, rest = dims[0], dims[1:]
     parts = [select(g, rest) for _, g in rows[rows[d] != "계"].groupby(d, sort=False)]
     return pd.concat(parts) if parts else rows.iloc[0:0]
+
+
+def _forms(x: float, unit: str | None) -> list[str]:
+    """How an answer may write a value: with its 조/억/만 form, or without (lists)."""
+    return [format_value(x, unit), f"{format_number(x)}{unit or ''}"]
 
 
 class Executor:
@@ -114,7 +119,7 @@ class Executor:
         if rows.empty:
             return
         if rows[m].isna().any():
-            raise Abstain("empty", f"「{t.title.replace('_', ' ')}」의 해당 {m} 값이 비어 있습니다.", t)
+            raise Abstain("empty", f"「{display_title(t)}」의 해당 {m} 값이 비어 있습니다.", t)
 
     def groups(
         self,
@@ -228,13 +233,13 @@ class Run:
             return text
         tainted = {f["fact_id"] for f in rough}
         units = {f["fact_id"]: f["unit"] for f in self.facts}
-        shown = [format_value(f["value"], f["unit"]) for f in rough]
+        shown = [s for f in rough for s in _forms(f["value"], f["unit"])]
         for d in self.derived:
             if tainted & set(d.get("of", [])):
                 tainted.add(d.get("id", ""))
                 if d["op"] == "sum":
                     unit = next((units[i] for i in d["of"] if i in units), None)
-                    shown.append(format_value(d["value"], unit))
+                    shown += _forms(d["value"], unit)
         for s in sorted(set(shown), key=len, reverse=True):
             text = re.sub(rf"(?<![\d,.])(?<!약 ){re.escape(s)}", f"약 {s}", text)
         example = min(rough, key=lambda f: significant(f["value"]))["value"]

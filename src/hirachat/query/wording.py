@@ -10,15 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from typing import Any
 
-from hirachat.data.schema import YEAR
+from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import TableInfo
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact
 from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
 
 Derived = list[dict[str, Any]]
+# a table whose scope is a subset of institutions (its title or file name says so): 병원급 이상, 의원급
+_SCOPE = {
+    "병원급": re.compile(r"병원급\s*이상|병원급|hospital[_ ]level", re.I),
+    "의원급": re.compile(r"의원급|clinic[_ ]level", re.I),
+}
+SCOPE_LABEL = {"병원급": "병원급 이상", "의원급": "의원급"}
+
+
+def scope_of(title: str) -> str | None:
+    return next((k for k, pat in _SCOPE.items() if pat.search(title)), None)
+
+
+def display_title(info: TableInfo) -> str:
+    """The table's name as answers cite it: its own Korean title (underscores as spaces), or, for a file
+    named in another script (hira_dept_by_sido_…), what its schema says: '시도·진료과목별 통계 (병원급 이상)'."""
+    title = info.title.replace("_", " ")
+    if re.search(r"[가-힣]", title):
+        return title
+    labels = [T.dim_label(d) for d in info.dims if d not in (YEAR, QUARTER)]
+    scope = scope_of(info.title)
+    return f"{'·'.join(labels)}별 통계" + (f" ({SCOPE_LABEL[scope]})" if scope else "")
+
+
 SYNTHETIC_NOTE = "※ 합성(가상) 데이터로 만든 예시입니다."
 NO_DATA = "죄송하지만 해당 질문에 답할 자료가 없습니다."
 
@@ -29,13 +53,17 @@ class Composer:
     def __init__(self, info: TableInfo, rng: random.Random | None = None) -> None:
         self.info = info
         self.rng = rng
-        self.title = info.title.replace("_", " ")
+        self.title = display_title(info)
 
     def label(self, measure: str) -> str:
         return T.measure_label(measure, self.rng) if self.rng else measure
 
     def val(self, x: float, measure: str) -> str:
         return format_value(x, self.info.measure(measure)["unit"])
+
+    def short(self, x: float, measure: str) -> str:
+        """The exact figure with its unit, without the 조/억/만 repetition (for lists)."""
+        return f"{format_number(x)}{self.info.measure(measure)['unit'] or ''}"
 
     def cite(self, facts: list[Fact]) -> str:
         years = sorted({int(f["dims"][YEAR]) for f in facts if f["dims"].get(YEAR) is not None})
@@ -92,8 +120,8 @@ class Composer:
                 f"{T.value_phrase(over, top['dims'][over])}({self.val(top['value'], m)})입니다."
             )
             return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": 1}]
-        items = ", ".join(
-            f"{i + 1}위 {T.value_phrase(over, f['dims'][over])} {self.val(f['value'], m)}"
+        items = ", ".join(  # a list: each amount once (the table under the answer has the 억/조 form)
+            f"{i + 1}위 {T.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}"
             for i, f in enumerate(ordered[:k])
         )
         body = f"{ctx}의 {T.by(T.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
@@ -164,7 +192,7 @@ class Composer:
         ranked = sorted(facts, key=lambda f: -f["value"])
         top, rest = (ranked, []) if len(ranked) <= 10 else (ranked[:8], ranked[8:])
         shown = [
-            f"{T.value_phrase(over, f['dims'][over])} {self.val(f['value'], m)}({format_percent(f['value'] / total)})"
+            f"{T.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}({format_percent(f['value'] / total)})"
             for f in top
         ]
         derived: Derived = [{"op": "sum", "of": ids, "value": total}]
@@ -176,7 +204,9 @@ class Composer:
             rest_id = "sum:" + hashlib.sha1("|".join(f["fact_id"] for f in rest).encode()).hexdigest()[:12]
             derived.append({"op": "sum", "id": rest_id, "of": [f["fact_id"] for f in rest], "value": other})
             derived.append({"op": "share", "of": [rest_id, *ids], "value": other / total * 100})
-            shown.append(f"그 밖의 {len(rest)}개 합계 {self.val(other, m)}({format_percent(other / total)})")
+            shown.append(
+                f"그 밖의 {len(rest)}개 합계 {self.short(other, m)}({format_percent(other / total)})"
+            )
         label = T.dim_label(over)
         body = (
             f"{ctx}의 {self.label(m)} {label}{'' if label.endswith('별') else '별'} 구성은 "

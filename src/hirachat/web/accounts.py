@@ -29,11 +29,12 @@ def create_user(db: Session, username: str, password: str, role: str) -> User:
     return user
 
 
-def api_token(db: Session, username: str, name: str = "api") -> str:
-    """A non-expiring API token for the user (shown once; only its hash is stored)."""
+def api_token(db: Session, username: str, name: str = "api", days: float = 90) -> str:
+    """An API token for the user that expires after ``days`` (0: never); shown once, only its hash is
+    stored; listed and revoked at /api/auth/tokens and /api/admin/users/{name}/tokens."""
     user = db.scalar(select(User).where(User.username == username))
     if user is None:
         raise AccountError(f"user {username!r} not found")
-    token = issue_token(db, user, "api", None, name)
+    token = issue_token(db, user, "api", days * 24 if days else None, name)
     db.commit()
     return token

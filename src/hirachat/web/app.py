@@ -7,6 +7,7 @@ CSP forbids); the OpenAPI schema is served at ``/openapi.json``.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from hirachat.web.answers import Answerer
 from hirachat.web.db import default_url, make_engine, migrate, sessions
 from hirachat.web.guard import Guard
 from hirachat.web.metrics import Metrics
-from hirachat.web.ratelimit import RateLimiter
+from hirachat.web.ratelimit import SharedRateLimiter
 from hirachat.web.routers import admin, arena, auth, campaigns, chat, openai_api, ops, ratings
 
 log = logging.getLogger("hirachat.web")
@@ -52,10 +53,20 @@ def _describe(exc: RequestValidationError) -> tuple[str, str | None]:
     return "; ".join(parts) or "invalid request", first
 
 
-def create_app(cfg: Config, answerer: Answerer | None = None) -> FastAPI:
+CONFIG_ENV = "HIRACHAT_SERVE_CONFIG"  # the validated config, as JSON, for worker processes
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` process (uvicorn's factory): the parent validated the config and
+    ran the migrations; each worker opens its own read-only store."""
+    return create_app(Config.model_validate_json(os.environ[CONFIG_ENV]), run_migrations=False)
+
+
+def create_app(cfg: Config, answerer: Answerer | None = None, run_migrations: bool = True) -> FastAPI:
     ws = Workspace(cfg.paths.workspace)
     engine = make_engine(cfg.serve.database_url or default_url(ws.root))
-    migrate(engine)
+    if run_migrations:
+        migrate(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,7 +114,7 @@ def create_app(cfg: Config, answerer: Answerer | None = None) -> FastAPI:
     app.add_middleware(
         Guard,
         metrics=app.state.metrics,
-        limiter=RateLimiter(cfg.serve.rate_limit_per_minute),
+        limiter=SharedRateLimiter(cfg.serve.rate_limit_per_minute, ws.root / "web" / "ratelimit.db"),
         max_body=cfg.serve.max_body_bytes,
     )
     return app

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hirachat.web.metrics import Metrics
-from hirachat.web.ratelimit import RateLimiter
+from hirachat.web.ratelimit import Limiter
 from hirachat.web.security import presented_token, token_hash
 
 CSP = (
@@ -44,7 +44,7 @@ def _error(status: int, message: str, path: str, extra: list[tuple[bytes, bytes]
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, metrics: Metrics, limiter: RateLimiter, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, limiter: Limiter, max_body: int) -> None:
         self.app, self.metrics, self.limiter, self.max_body = app, metrics, limiter, max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

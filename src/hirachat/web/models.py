@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -40,6 +51,17 @@ class Token(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class LoginThrottle(Base):
+    """Failed logins per account ("user:<name>") and per client address ("addr:<ip>"), in the database so
+    every worker and a restart see them; ``locked_until`` set when an account is locked."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -72,6 +94,7 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     engine: Mapped[str] = mapped_column(String(64))
+    reference_shown: Mapped[str] = mapped_column(String(16), default="after_rating")  # | always | never
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
@@ -102,7 +125,12 @@ class Rating(Base):
     """An expert's judgement of one answer (a chat message or a campaign item), attributed and idempotent."""
 
     __tablename__ = "ratings"
-    __table_args__ = (UniqueConstraint("user_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_id"),
+        Index(
+            "uq_ratings_user_message", "user_id", "message_id", unique=True
+        ),  # one per evaluator and answer
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -116,6 +144,17 @@ class Rating(Base):
     hallucination: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class RatingHistory(Base):
+    """A rating's earlier version, kept when the evaluator revises it (one rating per evaluator and answer)."""
+
+    __tablename__ = "rating_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)  # a retry of it is a duplicate
+    previous: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class Battle(Base):

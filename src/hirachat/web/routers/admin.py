@@ -1,4 +1,5 @@
-"""Administration: evaluator accounts, API tokens, and the export of every rating and vote (CSV/JSONL)."""
+"""Administration: evaluator accounts (password reset and deactivation revoke every token; unlock after
+failed logins), API tokens (issued with an expiry, listed, revoked), and the export of every rating and vote."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from hirachat.web import accounts
+from hirachat.web import accounts, throttle
 from hirachat.web.export import rating_rows, vote_rows
-from hirachat.web.models import User
-from hirachat.web.routers.auth import user_view
-from hirachat.web.security import DB, AdminUser, hash_password
+from hirachat.web.models import Token, User
+from hirachat.web.security import DB, AdminUser, hash_password, revoke_all
+from hirachat.web.services import token_view, user_view
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -57,21 +58,43 @@ def update_user(username: str, body: UserPatch, admin: AdminUser, db: DB) -> dic
         raise HTTPException(404, f"user {username!r} not found")
     if user.id == admin.id and body.active is False:
         raise HTTPException(409, "an admin cannot deactivate their own account")
+    revoked = 0
     if body.active is not None:
+        if body.active != user.active:
+            revoked += revoke_all(db, user)  # deactivation (and the reactivation after) ends every session
         user.active = body.active
     if body.password is not None:
         user.password_hash = hash_password(body.password)
+        revoked += revoke_all(db, user)
     db.commit()
-    return user_view(user) | {"active": user.active}
+    return user_view(user) | {"active": user.active, "revoked": revoked}
+
+
+@router.post("/users/{username}/unlock")
+def unlock(username: str, admin: AdminUser, db: DB) -> dict[str, Any]:
+    """Clear an account's failed logins and lock (see docs/web.md)."""
+    if db.scalar(select(User.id).where(User.username == username)) is None:
+        raise HTTPException(404, f"user {username!r} not found")
+    return {"username": username, "was_locked": throttle.unlock(db, username)}
 
 
 @router.post("/users/{username}/tokens", status_code=201)
-def new_token(username: str, body: TokenIn, admin: AdminUser, db: DB) -> dict[str, str]:
+def new_token(username: str, body: TokenIn, request: Request, admin: AdminUser, db: DB) -> dict[str, Any]:
+    days = request.app.state.cfg.serve.api_token_days
     try:
-        token = accounts.api_token(db, username, body.name)
+        token = accounts.api_token(db, username, body.name, days)
     except accounts.AccountError as exc:
         raise HTTPException(404, str(exc)) from None
-    return {"token": token, "username": username, "name": body.name}
+    return {"token": token, "username": username, "name": body.name, "expires_in_days": days or None}
+
+
+@router.get("/users/{username}/tokens")
+def user_tokens(username: str, admin: AdminUser, db: DB) -> list[dict[str, Any]]:
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise HTTPException(404, f"user {username!r} not found")
+    rows = db.scalars(select(Token).where(Token.user_id == user.id).order_by(Token.id))
+    return [token_view(t) for t in rows]
 
 
 @router.get("/export")

@@ -1,6 +1,8 @@
 """Blind A/B: two contestants answer the same question anonymously; the evaluator votes A / B / tie /
 both bad; identities are revealed only in the vote's reply. The leaderboard gives win rates and
-Bradley-Terry scores with bootstrap intervals. Votes are idempotent by ``client_id``."""
+Bradley-Terry scores with bootstrap intervals. Votes are idempotent by ``client_id``. A side whose answer
+failed the grounding check shows the grounded text with a fallback badge, and votes on such battles are
+excluded from the leaderboard (counted in ``excluded_fallback``)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,14 @@ class VoteIn(BaseModel):
 
 
 def _side(res: dict[str, Any]) -> dict[str, Any]:
-    return {"answer": res["answer"], "abstained": res["abstained"], "sources": res["sources"]}
+    """One side as the evaluator sees it; ``fallback``: the contestant's own answer failed the grounding
+    check and this is the grounded text instead (shown with a badge, not the contestant's answer)."""
+    return {
+        "answer": res["answer"],
+        "abstained": res["abstained"],
+        "sources": res["sources"],
+        "fallback": bool(res.get("fallback_reason")),
+    }
 
 
 @router.get("")
@@ -61,7 +70,13 @@ async def battle(body: BattleIn, request: Request, user: CurrentUser, db: DB) ->
         contestant_b=b,
         answer_a=ra["answer"],
         answer_b=rb["answer"],
-        meta={"engine_a": ra["engine"], "engine_b": rb["engine"], "sources": ra["sources"]},
+        meta={
+            "engine_a": ra["engine"],
+            "engine_b": rb["engine"],
+            "sources": ra["sources"],
+            "fallback_a": ra.get("fallback_reason"),
+            "fallback_b": rb.get("fallback_reason"),
+        },
     )
     db.add(row)
     db.commit()
@@ -92,8 +107,14 @@ def vote(
 @router.get("/leaderboard")
 def board(request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
     rows = db.execute(
-        select(Battle.contestant_a, Battle.contestant_b, Battle.vote).where(Battle.vote.is_not(None))
+        select(Battle.contestant_a, Battle.contestant_b, Battle.vote, Battle.meta).where(
+            Battle.vote.is_not(None)
+        )
     ).all()
-    games = [(a, b, SCORE[v]) for a, b, v in rows if v is not None]
+    fell_back = [bool(m and (m.get("fallback_a") or m.get("fallback_b"))) for *_, m in rows]
+    games = [
+        (a, b, SCORE[v]) for (a, b, v, _), fb in zip(rows, fell_back, strict=True) if v is not None and not fb
+    ]
     players = sorted(set(request.app.state.answerer.arena) | {p for g in games for p in g[:2]})
-    return {"votes": len(games), "rows": leaderboard(players, games)}
+    # a vote on a side that fell back judged the grounded text, not that contestant: not counted
+    return {"votes": len(games), "excluded_fallback": sum(fell_back), "rows": leaderboard(players, games)}

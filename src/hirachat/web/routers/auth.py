@@ -1,4 +1,5 @@
-"""Login and logout (a bearer token, also set as an HttpOnly SameSite cookie), and who am I."""
+"""Login and logout (a bearer token, also set as an HttpOnly SameSite cookie), password change, who am I,
+and one's own API tokens (listed without their secret, revocable)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
+from hirachat.web import throttle
 from hirachat.web.models import Token, User
+from hirachat.web.routers.common import RowId
 from hirachat.web.security import (
     COOKIE,
     DB,
     CurrentUser,
+    authenticate,
+    client_address,
+    hash_password,
     issue_token,
     presented_token,
+    revoke_all,
     token_hash,
     user_for_token,
     verify_password,
 )
+from hirachat.web.services import token_view, user_view
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -28,15 +36,40 @@ class Login(BaseModel):
     password: str = Field(..., min_length=1, max_length=256)
 
 
-def user_view(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "role": user.role}
-
-
 @router.post("/login")
 def login(body: Login, request: Request, response: Response, db: DB) -> dict[str, Any]:
-    user = db.scalar(select(User).where(User.username == body.username))
-    if user is None or not user.active or not verify_password(body.password, user.password_hash):
+    """Throttled per account and per client address (docs/web.md); the same work for unknown users."""
+    cfg = request.app.state.cfg.serve
+    address = client_address(request)
+    throttle.check(db, cfg, body.username, address)
+    user = authenticate(db, body.username, body.password)
+    if user is None:
+        throttle.failed(db, cfg, body.username, address)
         raise HTTPException(401, "아이디 또는 비밀번호가 올바르지 않습니다 (invalid username or password)")
+    throttle.succeeded(db, body.username)
+    token = _session(db, user, request, response)
+    return {"token": token, "user": user_view(user)}
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(..., min_length=1, max_length=256)
+    new: str = Field(..., min_length=8, max_length=256)
+
+
+@router.post("/password")
+def change_password(
+    body: PasswordChange, user: CurrentUser, request: Request, response: Response, db: DB
+) -> dict[str, Any]:
+    """A new password: every session and API token of the account is revoked; this browser gets a new one."""
+    if not verify_password(body.current, user.password_hash):
+        raise HTTPException(403, "현재 비밀번호가 올바르지 않습니다 (current password is wrong)")
+    user.password_hash = hash_password(body.new)
+    revoked = revoke_all(db, user)
+    token = _session(db, user, request, response)
+    return {"token": token, "user": user_view(user), "revoked": revoked}
+
+
+def _session(db: DB, user: User, request: Request, response: Response) -> str:
     ttl = request.app.state.cfg.serve.token_ttl_hours
     token = issue_token(db, user, "login", ttl)
     db.commit()
@@ -48,7 +81,7 @@ def login(body: Login, request: Request, response: Response, db: DB) -> dict[str
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    return {"token": token, "user": user_view(user)}
+    return token
 
 
 @router.post("/logout")
@@ -71,3 +104,20 @@ def session(request: Request, db: DB) -> dict[str, Any]:
 @router.get("/me")
 def me(user: CurrentUser) -> dict[str, Any]:
     return user_view(user)
+
+
+@router.get("/tokens")
+def my_tokens(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
+    """The caller's API tokens (never the token itself: only its hash is stored)."""
+    rows = db.scalars(select(Token).where(Token.user_id == user.id, Token.kind == "api").order_by(Token.id))
+    return [token_view(t) for t in rows]
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_my_token(token_id: RowId, user: CurrentUser, db: DB) -> dict[str, bool]:
+    tok = db.get(Token, token_id)
+    if tok is None or (tok.user_id != user.id and user.role != "admin"):
+        raise HTTPException(404, f"token {token_id} not found")
+    db.delete(tok)
+    db.commit()
+    return {"revoked": True}

@@ -4,24 +4,25 @@ agreement between evaluators (Krippendorff's alpha over the items rated by two o
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hirachat.atomic import read_jsonl
-from hirachat.eval.run import stratified
 from hirachat.web.answers import SERVING
 from hirachat.web.models import Assignment, Campaign, CampaignItem, Rating, User
-from hirachat.web.routers.common import RowId
+from hirachat.web.routers.common import MAX_ID, RowId
 from hirachat.web.security import DB, AdminUser, CurrentUser
+from hirachat.web.services import is_assigned, own_rating, rating_view, split_items
 from hirachat.web.stats import krippendorff_alpha
 
 router = APIRouter(prefix="/api", tags=["campaigns"])
+Position = Annotated[int, PathParam(ge=0, le=MAX_ID)]  # an item's place in its campaign, from 0
 MAX_ITEMS = 2000
 
 
@@ -38,6 +39,11 @@ class CampaignIn(BaseModel):
     limit: int = Field(100, ge=1, le=MAX_ITEMS, description="Items taken (stratified by question type).")
     model: str = Field(SERVING, max_length=64, description="Which model answers the items.")
     evaluators: list[str] = Field(default_factory=list, max_length=500)
+    reference_shown: Literal["after_rating", "always", "never"] = Field(
+        "after_rating",
+        description="When evaluators see the reference answer: after they rated the item (no anchoring), "
+        "always, or never.",
+    )
 
     @model_validator(mode="after")
     def _source(self) -> CampaignIn:
@@ -56,11 +62,7 @@ def _items(request: Request, body: CampaignIn) -> list[dict[str, Any]]:
     path = request.app.state.workspace.cleaned / f"{body.split}.jsonl"
     if not path.exists():
         raise HTTPException(404, f"{path} not found: build the dataset first (hira-chat data build)")
-    recs = [r for r in read_jsonl(path) if r.get("instruction")]
-    return [
-        {"question": r["instruction"], "reference": r.get("output"), "metadata": r.get("metadata", {})}
-        for r in stratified(recs, body.limit)
-    ]
+    return split_items(path, body.limit)
 
 
 def _assign(db: Session, campaign_id: int, names: list[str]) -> list[str]:
@@ -88,7 +90,13 @@ async def create_campaign(body: CampaignIn, request: Request, admin: AdminUser, 
         return [answerer.answer(it["question"], body.model) for it in items]
 
     answers = await anyio.to_thread.run_sync(answer_all)
-    campaign = Campaign(name=body.name, description=body.description, engine=body.model, created_by=admin.id)
+    campaign = Campaign(
+        name=body.name,
+        description=body.description,
+        engine=body.model,
+        created_by=admin.id,
+        reference_shown=body.reference_shown,
+    )
     db.add(campaign)
     try:
         db.flush()
@@ -125,11 +133,6 @@ def assign(campaign_id: RowId, body: AssignIn, admin: AdminUser, db: DB) -> dict
     names = _assign(db, campaign_id, body.evaluators)
     db.commit()
     return {"campaign_id": campaign_id, "assigned": names}
-
-
-def is_assigned(db: Session, campaign_id: int, user_id: int) -> bool:
-    q = select(Assignment.id).where(Assignment.campaign_id == campaign_id, Assignment.user_id == user_id)
-    return db.scalar(q) is not None
 
 
 def _rated(db: Session, campaign_id: int) -> dict[int, int]:
@@ -226,11 +229,35 @@ def my_campaigns(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     return out
 
 
+def _item_view(db: Session, c: Campaign, item: CampaignItem, user: User) -> dict[str, Any]:
+    """An item as an evaluator sees it: the model's identity hidden, the reference only as the campaign
+    allows (by default after this evaluator rated the item), and their own rating to revise."""
+    mine = own_rating(db, user.id, None, item.id)
+    show = c.reference_shown == "always" or (c.reference_shown == "after_rating" and mine is not None)
+    return {
+        "id": item.id,
+        "position": item.position,
+        "question": item.question,
+        "answer": item.answer,
+        "reference": item.reference if show else None,
+        "reference_hidden": item.reference is not None and not show,
+        "sources": item.meta.get("sources") or [],
+        "abstained": bool(item.meta.get("abstained")),
+        "rating": rating_view(mine) if mine else None,
+    }
+
+
+def _mine(db: Session, campaign_id: int, user: User) -> Campaign:
+    c = db.get(Campaign, campaign_id)
+    if c is None or not is_assigned(db, campaign_id, user.id):
+        raise HTTPException(404, f"campaign {campaign_id} is not assigned to you")
+    return c
+
+
 @router.get("/campaigns/{campaign_id}/next")
 def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
     """The evaluator's first unrated item (``item: null`` when done). The model's identity is not shown."""
-    if not is_assigned(db, campaign_id, user.id):
-        raise HTTPException(404, f"campaign {campaign_id} is not assigned to you")
+    c = _mine(db, campaign_id, user)
     rated = select(Rating.item_id).where(Rating.user_id == user.id, Rating.item_id.is_not(None))
     item = db.scalar(
         select(CampaignItem)
@@ -239,17 +266,50 @@ def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
         .limit(1)
     )
     total = _count(db, campaign_id)
+    return {"item": _item_view(db, c, item, user) if item else None, "total": total}
+
+
+@router.get("/campaigns/{campaign_id}/items/{position}")
+def item_at(campaign_id: RowId, position: Position, user: CurrentUser, db: DB) -> dict[str, Any]:
+    """Any item by position: an evaluator goes back to revise a rating (and then sees the reference)."""
+    c = _mine(db, campaign_id, user)
+    item = db.scalar(
+        select(CampaignItem).where(CampaignItem.campaign_id == campaign_id, CampaignItem.position == position)
+    )
     if item is None:
-        return {"item": None, "total": total}
+        raise HTTPException(404, f"campaign {campaign_id} has no item {position}")
+    return {"item": _item_view(db, c, item, user), "total": _count(db, campaign_id)}
+
+
+@router.get("/admin/campaigns/{campaign_id}/items")
+def browse(campaign_id: RowId, admin: AdminUser, db: DB) -> dict[str, Any]:
+    """Every item with the model's answer, the reference and each evaluator's rating of it."""
+    c = db.get(Campaign, campaign_id)
+    if c is None:
+        raise HTTPException(404, f"campaign {campaign_id} not found")
+    items = db.scalars(
+        select(CampaignItem).where(CampaignItem.campaign_id == campaign_id).order_by(CampaignItem.position)
+    ).all()
+    names = dict(db.execute(select(User.id, User.username)).all())
+    ratings: dict[int, list[dict[str, Any]]] = {}
+    for r in db.scalars(select(Rating).where(Rating.item_id.in_([i.id for i in items]))):
+        ratings.setdefault(int(r.item_id or 0), []).append(
+            {"evaluator": names.get(r.user_id), **rating_view(r)}
+        )
     return {
-        "item": {
-            "id": item.id,
-            "position": item.position,
-            "question": item.question,
-            "answer": item.answer,
-            "reference": item.reference,
-            "sources": item.meta.get("sources") or [],
-            "abstained": bool(item.meta.get("abstained")),
-        },
-        "total": total,
+        "campaign_id": c.id,
+        "name": c.name,
+        "model": c.engine,
+        "reference_shown": c.reference_shown,
+        "items": [
+            {
+                "id": i.id,
+                "position": i.position,
+                "question": i.question,
+                "answer": i.answer,
+                "reference": i.reference,
+                "ratings": ratings.get(i.id, []),
+            }
+            for i in items
+        ],
     }

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from hirachat.answer.stream import Replace
 from hirachat.web.answers import SERVING
-from hirachat.web.models import Conversation, Message, User
+from hirachat.web.models import Conversation, Message, Rating, User
 from hirachat.web.routers.common import clean_question, drain, generation, sse
 from hirachat.web.security import DB, CurrentUser
+from hirachat.web.services import rating_view
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = logging.getLogger("hirachat.web")
@@ -57,6 +58,7 @@ def store_message(
         for k in (
             "sources",
             "interpretation",
+            "display",
             "table",
             "qtype",
             "query",
@@ -120,6 +122,13 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
+@router.get("/models")
+def models(request: Request, user: CurrentUser) -> list[dict[str, Any]]:
+    """The models the chat can use and their engine (the UI hides sampling controls for ``grounded``)."""
+    engines = request.app.state.answerer.engines
+    return [{"id": name, "engine": getattr(e, "name", "grounded")} for name, e in engines.items()]
+
+
 @router.get("/conversations")
 def conversations(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     rows = db.scalars(
@@ -136,7 +145,13 @@ def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
     conv = db.get(Conversation, cid)
     if conv is None or conv.user_id != user.id:
         raise HTTPException(404, f"conversation {cid} not found")
-    msgs = db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.id))
+    msgs = list(db.scalars(select(Message).where(Message.conversation_id == cid).order_by(Message.id)))
+    mine = {
+        r.message_id: rating_view(r)
+        for r in db.scalars(
+            select(Rating).where(Rating.user_id == user.id, Rating.message_id.in_([m.id for m in msgs]))
+        )
+    }
     return {
         "id": conv.id,
         "title": conv.title,
@@ -148,6 +163,9 @@ def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
                 "engine": m.engine,
                 "abstained": m.abstained,
                 "sources": m.meta.get("sources") or [],
+                "interpretation": m.meta.get("interpretation") or "",
+                "display": m.meta.get("display"),
+                "rating": mine.get(m.id),  # the evaluator's own rating: shown, revised, never doubled
                 "created_at": m.created_at.isoformat(),
             }
             for m in msgs

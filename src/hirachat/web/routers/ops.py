@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import text
 
+from hirachat.web.security import presented_token, user_for_token
+
 router = APIRouter(tags=["ops"])
 INDEX = Path(__file__).parent.parent / "static" / "index.html"
 
@@ -42,4 +44,10 @@ def healthz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
+    """Prometheus text; with ``serve.metrics_require_token`` only for an admin's bearer token."""
+    if request.app.state.cfg.serve.metrics_require_token:
+        with request.app.state.sessions() as db:
+            user = user_for_token(db, presented_token(request))
+        if user is None or user.role != "admin":
+            return Response("admin token required\n", status_code=401, media_type="text/plain")
     return Response(request.app.state.metrics.render(), media_type="text/plain; version=0.0.4")

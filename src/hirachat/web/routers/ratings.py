@@ -1,6 +1,7 @@
 """Ratings: 1-5 quality, factual correctness, hallucination flag and comment, for a chat answer or a
-campaign item. Idempotent by the client-generated ``client_id``: a retry returns the stored rating
-(``duplicate: true``) and never counts twice; one transaction per rating, acknowledged after commit."""
+campaign item. One rating per evaluator and answer: a second submission revises it (``revised: true``) and
+the earlier version is kept in ``rating_history``. Idempotent by the client-generated ``client_id``: a retry
+returns the stored rating (``duplicate: true``) and never counts twice; acknowledged after commit."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hirachat.web.models import CampaignItem, Conversation, Message, Rating, User
-from hirachat.web.routers.campaigns import is_assigned
+from hirachat.web.models import CampaignItem, Conversation, Message, Rating, RatingHistory, User
 from hirachat.web.routers.common import CLIENT_ID, MAX_ID
 from hirachat.web.security import DB, CurrentUser
+from hirachat.web.services import RATING_FIELDS as FIELDS
+from hirachat.web.services import is_assigned, own_rating, rating_view
 
 router = APIRouter(prefix="/api", tags=["ratings"])
-FIELDS = ("score", "factual", "hallucination", "comment")
 
 
 class RatingIn(BaseModel):
@@ -36,17 +37,6 @@ class RatingIn(BaseModel):
         if (self.message_id is None) == (self.item_id is None):
             raise ValueError("give exactly one of message_id (a chat answer) or item_id (a campaign item)")
         return self
-
-
-def rating_view(r: Rating, duplicate: bool = False) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "client_id": r.client_id,
-        "message_id": r.message_id,
-        "item_id": r.item_id,
-        **{f: getattr(r, f) for f in FIELDS},
-        "duplicate": duplicate,
-    }
 
 
 def _target(db: Session, user: User, body: RatingIn) -> tuple[str, str, str]:
@@ -78,8 +68,19 @@ def _same(r: Rating, body: RatingIn) -> bool:
 def _replay(db: Session, user: User, body: RatingIn) -> JSONResponse | None:
     """The answer to a retry of an already stored client_id, or None if it is new."""
     prior = db.scalar(select(Rating).where(Rating.client_id == body.client_id))
-    if prior is None:
-        return None
+    if prior is None:  # a retry of a version since revised: already applied, never applied again
+        old = db.scalar(select(RatingHistory).where(RatingHistory.client_id == body.client_id))
+        current = db.get(Rating, old.rating_id) if old is not None else None
+        if old is None or current is None:
+            return None
+        same_target = (current.message_id, current.item_id) == (body.message_id, body.item_id)
+        if (
+            current.user_id != user.id
+            or not same_target
+            or any(old.previous.get(f) != getattr(body, f) for f in FIELDS)
+        ):
+            raise HTTPException(409, f"client_id {body.client_id} was already used for a different rating")
+        return JSONResponse(rating_view(current, duplicate=True) | {"superseded": True}, status_code=200)
     if prior.user_id != user.id or not _same(prior, body):
         raise HTTPException(409, f"client_id {body.client_id} was already used for a different rating")
     return JSONResponse(rating_view(prior, duplicate=True), status_code=200)
@@ -87,18 +88,36 @@ def _replay(db: Session, user: User, body: RatingIn) -> JSONResponse | None:
 
 @router.post("/ratings", status_code=201)
 def rate(body: RatingIn, request: Request, user: CurrentUser, db: DB) -> Any:
-    replay = _replay(db, user, body)
-    if replay is not None:
-        return replay
+    for _ in range(20):  # a concurrent first rating or revision of the same answer: read again and redo
+        replay = _replay(db, user, body)
+        if replay is not None:
+            return replay
+        try:
+            return _store(db, user, body, request)
+        except IntegrityError:
+            db.rollback()
+    raise HTTPException(409, "rating conflicts with one stored concurrently; retry")
+
+
+def _store(db: Session, user: User, body: RatingIn, request: Request) -> Any:
+    """Revise the evaluator's rating of this answer (the old version kept), or store the first one."""
     question, answer, engine = _target(db, user, body)
-    if body.item_id is not None:  # one rating per evaluator and item: a new one revises it
-        prior = db.scalar(select(Rating).where(Rating.user_id == user.id, Rating.item_id == body.item_id))
-        if prior is not None:
-            for f in FIELDS:
-                setattr(prior, f, getattr(body, f))
-            prior.client_id = body.client_id
-            db.commit()
-            return JSONResponse(rating_view(prior) | {"revised": True}, status_code=200)
+    prior = own_rating(db, user.id, body.message_id, body.item_id)
+    if prior is not None:
+        previous = {"client_id": prior.client_id, **{f: getattr(prior, f) for f in FIELDS}}
+        # only if nobody revised it since it was read (else read again): the winner writes the history
+        done = db.execute(
+            update(Rating)
+            .where(Rating.id == prior.id, Rating.client_id == prior.client_id)
+            .values(client_id=body.client_id, **{f: getattr(body, f) for f in FIELDS})
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise IntegrityError("revised concurrently", None, Exception("stale"))
+        db.add(RatingHistory(rating_id=prior.id, client_id=previous["client_id"], previous=previous))
+        db.commit()
+        db.refresh(prior)
+        return JSONResponse(rating_view(prior) | {"revised": True}, status_code=200)
     rating = Rating(
         client_id=body.client_id,
         user_id=user.id,
@@ -110,14 +129,7 @@ def rate(body: RatingIn, request: Request, user: CurrentUser, db: DB) -> Any:
         **{f: getattr(body, f) for f in FIELDS},
     )
     db.add(rating)
-    try:
-        db.commit()
-    except IntegrityError:  # a concurrent retry of the same client_id won the race
-        db.rollback()
-        replay = _replay(db, user, body)
-        if replay is not None:
-            return replay
-        raise HTTPException(409, "rating conflicts with one stored concurrently; retry") from None
+    db.commit()  # unique (user, message) and (user, item): a concurrent first rating raises IntegrityError
     request.app.state.metrics.ratings.inc()
     return rating_view(rating)
 

@@ -80,6 +80,7 @@ async function start() {
   $("#username").textContent = `${me.username} (${me.role === "admin" ? "관리자" : "평가자"})`;
   for (const b of document.querySelectorAll("[data-admin]")) b.hidden = me.role !== "admin";
   show("chat");
+  if (window.matchMedia("(max-width: 720px)").matches) $("#history-box").open = false;
   loadModels();
   loadHistory();
 }
@@ -115,18 +116,33 @@ for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("c
 let conversation = null;
 
 async function loadModels() {
-  const res = await fetch("/v1/models", { credentials: "same-origin" });
   const sel = $("#model");
   sel.replaceChildren();
-  if (!res.ok) { sel.append(el("option", { value: "hira-chat" }, "hira-chat")); return; }
-  for (const m of (await res.json()).data) sel.append(el("option", { value: m.id }, m.id));
+  let models = [{ id: "hira-chat", engine: "grounded" }];
+  try { models = await api("/api/models"); } catch (_) { /* keep the default */ }
+  for (const m of models) sel.append(el("option", { value: m.id, "data-engine": m.engine }, m.id));
+  samplingControls();
+}
+
+// 온도 and 최대 토큰 do nothing for the grounded engine: shown only for a model that generates
+function samplingControls() {
+  const opt = $("#model").selectedOptions[0];
+  const generates = !!opt && opt.dataset.engine !== "grounded";
+  for (const c of document.querySelectorAll(".sampling")) c.hidden = !generates;
+}
+$("#model").addEventListener("change", samplingControls);
+
+function when(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? "" : `${d.getMonth() + 1}/${d.getDate()} ${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
 async function loadHistory() {
   const list = $("#history");
   list.replaceChildren();
   for (const c of await api("/api/conversations")) {
-    list.append(el("li", {}, el("button", { class: "link", onclick: () => openConversation(c.id) }, c.title)));
+    list.append(el("li", {}, el("button", { class: "link", title: c.title, onclick: () => openConversation(c.id) },
+      el("span", { class: "when" }, when(c.created_at)), " ", c.title)));
   }
 }
 
@@ -141,7 +157,17 @@ async function openConversation(id) {
   }
 }
 
-$("#new-chat").addEventListener("click", () => { conversation = null; $("#messages").replaceChildren(); });
+function newTopic() { conversation = null; $("#messages").replaceChildren(); $("#question").focus(); }
+$("#new-chat").addEventListener("click", newTopic);
+$("#new-topic").addEventListener("click", newTopic);
+
+// Enter sends, Shift+Enter breaks the line (and Korean IME composition is never cut short)
+$("#question").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    $("#ask-form").requestSubmit();
+  }
+});
 
 function messageView(question) {
   const body = el("div", { class: "answer-text" });
@@ -154,31 +180,93 @@ function messageView(question) {
   return { box, body, meta };
 }
 
-function sourcesTable(sources) {
+// The rows an answer used: sorted (the rows its table marks first, then by value), collapsed, 20 a page
+function sourcesTable(sources, display) {
   if (!sources || !sources.length) return null;
-  const rows = sources.slice(0, 20).map((s) => el("tr", {},
-    el("td", {}, s.table || ""),
-    el("td", {}, Object.entries(s.dims || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
-    el("td", {}, s.measure || ""),
-    el("td", { class: "num" }, s.value == null ? "" : Number(s.value).toLocaleString("ko-KR") + (s.unit ? " " + s.unit : "")),
-    el("td", {}, `${s.file || ""}${s.row ? ` (${s.row}행)` : ""}`)));
-  return el("details", { class: "sources", open: "" },
-    el("summary", {}, `출처 ${sources.length}건`),
-    el("table", {}, el("thead", {}, el("tr", {}, ...["표", "항목", "측정값", "값", "파일(행)"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, ...rows)));
+  const marked = new Set(((display && display.rows) || []).filter((r) => r.marked).map((r) => r.key));
+  const used = (s) => !!display && display.dim && marked.has(String((s.dims || {})[display.dim]));
+  const sorted = [...sources].sort((a, b) => (used(b) - used(a)) || ((b.value || 0) - (a.value || 0)));
+  const tbody = el("tbody");
+  const page = 20;
+  let shown = 0;
+  const more = el("button", { class: "link more", type: "button" }, "더 보기");
+  const fill = () => {
+    for (const s of sorted.slice(shown, shown + page)) {
+      tbody.append(el("tr", { class: used(s) ? "used" : "" },
+        el("td", {}, s.table || ""),
+        el("td", {}, Object.entries(s.dims || {}).map(([k, v]) => `${k}=${v}`).join(", ")),
+        el("td", {}, s.measure || ""),
+        el("td", { class: "num" }, s.value == null ? "" : Number(s.value).toLocaleString("ko-KR") + (s.unit ? " " + s.unit : "")),
+        el("td", {}, `${s.file || ""}${s.row ? ` (${s.row}행)` : ""}`)));
+    }
+    shown = Math.min(sorted.length, shown + page);
+    more.hidden = shown >= sorted.length;
+    more.textContent = `더 보기 (${sorted.length - shown}건 남음)`;
+  };
+  more.addEventListener("click", fill);
+  fill();
+  return el("details", { class: "sources" },
+    el("summary", {}, `출처 ${sources.length}건` + (marked.size ? " (답에 쓰인 행 표시)" : "")),
+    el("div", { class: "table-wrap" },
+      el("table", {}, el("thead", {}, el("tr", {}, ...["표", "항목", "측정값", "값", "파일(행)"].map((h) => el("th", {}, h)))), tbody)),
+    more);
+}
+
+// Rankings and breakdowns as a table, trends as a table and a line chart (exact figure on hover)
+function displayView(d) {
+  if (!d) return null;
+  const value = (c) => (c ? el("span", { title: c.exact }, c.text) : el("span", { class: "gap" }, "자료 없음"));
+  if (d.kind === "table") {
+    const rows = d.rows.map((r) => el("tr", { class: r.marked ? "marked" : "" },
+      el("td", { class: "num" }, r.rank), el("td", {}, r.name), el("td", { class: "num" }, value(r.cell)),
+      el("td", { class: "num" }, r.share || "")));
+    return el("div", { class: "display table-wrap" },
+      el("table", { class: "ranking" }, el("thead", {}, el("tr", {}, ...d.columns.map((h) => el("th", {}, h)))),
+        el("tbody", {}, ...rows)),
+      d.more ? el("p", { class: "hint" }, `외 ${d.more}개`) : "");
+  }
+  if (d.kind === "trend") {
+    const rows = d.rows.map((r) => el("tr", { class: r.gap ? "gap" : "" },
+      el("td", {}, `${r.year}년`), el("td", { class: "num" }, value(r.cell))));
+    const box = el("div", { class: "display trend" });
+    const canvas = el("canvas", { class: "chart", role: "img", "aria-label": `${d.measure} 연도별 추이` });
+    box.append(el("div", { class: "chart-box" }, canvas));
+    if (d.gaps.length) box.append(el("p", { class: "hint" }, `${d.gaps.map((y) => y + "년").join(", ")} 자료 없음 (선이 끊김)`));
+    box.append(el("div", { class: "table-wrap" }, el("table", {},
+      el("thead", {}, el("tr", {}, ...d.columns.map((h) => el("th", {}, h)))), el("tbody", {}, ...rows))));
+    requestAnimationFrame(() => drawTrend(canvas, d));
+    return box;
+  }
+  return null;
+}
+
+function drawTrend(canvas, d) {
+  if (!window.Chart) return;
+  window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  new window.Chart(canvas, {
+    type: "line",
+    data: { labels: d.series.x.map((y) => `${y}년`),
+      datasets: [{ label: `${d.measure} (${d.unit || ""})`, data: d.series.y, spanGaps: false, borderColor: "#1f5fbf", tension: 0.1 }] },
+    options: { responsive: true, maintainAspectRatio: false, animation: false,
+      plugins: { tooltip: { callbacks: { label: (c) => `${Number(c.parsed.y).toLocaleString("ko-KR")}${d.unit || ""}` } } },
+      scales: { y: { title: { display: true, text: `${d.measure}${d.unit ? ` (${d.unit})` : ""}` },
+        ticks: { callback: (v) => Number(v).toLocaleString("ko-KR") } }, x: { title: { display: true, text: "연도" } } } },
+  });
 }
 
 function finishMessage(view, res) {
   view.box.querySelector(".answer").classList.remove("streaming");
   if (res.interpretation) view.meta.append(el("div", { class: "interpretation" }, res.interpretation));
+  const shown = displayView(res.display);
+  if (shown) view.meta.append(shown);
   const badges = el("div", { class: "badges" });
   if (res.abstained) badges.append(el("span", { class: "badge abstained" }, "자료 없음 (답변 보류)"));
   badges.append(el("span", { class: "badge" }, `엔진: ${res.engine}`));
   if (res.fallback_reason) badges.append(el("span", { class: "badge warn", title: res.fallback_reason }, "검증 실패 → 자료 기반 답변"));
   view.meta.append(badges);
-  const table = sourcesTable(res.sources);
+  const table = sourcesTable(res.sources, res.display);
   if (table) view.meta.append(table);
-  if (res.message_id || res.id) view.meta.append(ratingForm({ message_id: res.message_id || res.id }));
+  if (res.message_id || res.id) view.meta.append(ratingForm({ message_id: res.message_id || res.id }, null, res.rating));
 }
 
 function parseEvents(buffer, onEvent) {
@@ -236,9 +324,20 @@ $("#ask-form").addEventListener("submit", async (e) => {
 });
 
 // ---- ratings -------------------------------------------------------------------------------------------
-function ratingForm(target, onSaved) {
+// One rating per evaluator and answer: a stored one is shown and can be revised (the server keeps history)
+function ratingForm(target, onSaved, prior) {
   const form = $("#rating-template").content.firstElementChild.cloneNode(true);
-  const clientId = uid(); // one id per form: a retry of the same submission is never counted twice
+  let clientId = uid(); // one id per submission: a retry of the same submission is never counted twice
+  if (prior) {
+    $(`input[name=score][value="${prior.score}"]`, form).checked = true;
+    $(`input[name=factual][value="${prior.factual}"]`, form).checked = true;
+    $("input[name=hallucination]", form).checked = !!prior.hallucination;
+    $("input[name=comment]", form).value = prior.comment || "";
+    $("button", form).textContent = "평가 수정";
+    $(".status", form).textContent = "평가함 ✓";
+    form.classList.add("saved");
+  }
+  form.addEventListener("change", () => { form.classList.remove("saved"); });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = new FormData(form);
@@ -250,10 +349,11 @@ function ratingForm(target, onSaved) {
     status.textContent = "저장 중…";
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await api("/api/ratings", { json: body });
-        status.textContent = "저장됨 ✓";
+        const saved = await api("/api/ratings", { json: body });
+        status.textContent = saved.revised ? "수정됨 ✓" : "저장됨 ✓";
         form.classList.add("saved");
-        for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+        $("button", form).textContent = "평가 수정";
+        clientId = uid(); // a later change is a new submission (a revision)
         if (onSaved) onSaved();
         return;
       } catch (err) {
@@ -279,18 +379,36 @@ async function loadCampaigns() {
 }
 
 async function nextItem(campaignId) {
+  showItem(campaignId, await api(`/api/campaigns/${campaignId}/next`));
+}
+
+async function itemAt(campaignId, position) {
+  showItem(campaignId, await api(`/api/campaigns/${campaignId}/items/${position}`));
+}
+
+function showItem(campaignId, { item, total }) {
   const box = $("#campaign-item");
   box.replaceChildren();
-  const { item, total } = await api(`/api/campaigns/${campaignId}/next`);
-  if (!item) { box.append(el("p", {}, `모든 문항(${total})을 평가했습니다. 감사합니다.`)); loadCampaigns(); return; }
+  if (!item) {
+    box.append(el("p", {}, `모든 문항(${total})을 평가했습니다. 감사합니다.`),
+      el("button", { class: "link", onclick: () => itemAt(campaignId, 0) }, "처음 문항부터 다시 보기"));
+    loadCampaigns();
+    return;
+  }
   const answer = el("div", { class: "answer-text" });
   renderMarkdown(answer, item.answer);
-  box.append(el("article", { class: "message" },
-    el("p", { class: "hint" }, `${item.position + 1} / ${total}`),
+  const prev = el("button", { class: "link prev", onclick: () => itemAt(campaignId, item.position - 1) }, "← 이전 문항");
+  prev.disabled = item.position === 0;
+  const nav = el("div", { class: "item-nav" }, prev,
+    el("span", { class: "hint" }, `${item.position + 1} / ${total}`),
+    el("button", { class: "link next", onclick: () => (item.position + 1 < total ? itemAt(campaignId, item.position + 1) : nextItem(campaignId)) }, "다음 문항 →"));
+  const reference = item.reference
+    ? el("details", { class: "reference" }, el("summary", {}, "참고 정답"), el("p", {}, item.reference))
+    : item.reference_hidden ? el("p", { class: "hint reference-hidden" }, "참고 정답은 평가를 저장한 뒤에 보입니다.") : "";
+  box.append(el("article", { class: "message" }, nav,
     el("div", { class: "question" }, item.question),
-    el("div", { class: "answer" }, answer, sourcesTable(item.sources) || "",
-      item.reference ? el("details", {}, el("summary", {}, "참고 정답"), el("p", {}, item.reference)) : ""),
-    ratingForm({ item_id: item.id }, () => { loadCampaigns(); setTimeout(() => nextItem(campaignId), 300); })));
+    el("div", { class: "answer" }, answer, sourcesTable(item.sources) || "", reference),
+    ratingForm({ item_id: item.id }, () => { loadCampaigns(); setTimeout(() => itemAt(campaignId, item.position), 200); }, item.rating)));
 }
 
 // ---- arena ---------------------------------------------------------------------------------------------
@@ -303,7 +421,10 @@ $("#arena-form").addEventListener("submit", async (e) => {
     const side = (label, s) => {
       const body = el("div", { class: "answer-text" });
       renderMarkdown(body, s.answer);
-      return el("div", { class: "side" }, el("h4", { class: "side-name" }, `모델 ${label}`), body);
+      const badge = s.fallback
+        ? el("span", { class: "badge warn fallback" }, "이 모델의 답이 근거 검증에 실패해 자료 기반 답변으로 대체됨 (순위 집계 제외)")
+        : "";
+      return el("div", { class: "side" }, el("h4", { class: "side-name" }, `모델 ${label}`), badge, body);
     };
     const votes = el("div", { class: "votes" });
     const names = el("div", { class: "reveal" });
@@ -333,13 +454,14 @@ async function loadLeaderboard() {
   const box = $("#leaderboard");
   if (!info.enabled) { box.replaceChildren(el("p", { class: "hint" }, "비교할 모델이 두 개 이상 설정되어야 합니다 (serve.arena).")); return; }
   const lb = await api("/api/arena/leaderboard");
-  box.replaceChildren(el("table", {},
+  box.replaceChildren(el("div", { class: "table-wrap" }, el("table", {},
     el("thead", {}, el("tr", {}, ...["모델", "대결", "승", "무", "패", "승률", "BT 점수", "95% 구간"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...lb.rows.map((r) => el("tr", {},
       el("td", {}, r.name), el("td", {}, r.games), el("td", {}, r.wins), el("td", {}, r.ties), el("td", {}, r.losses),
       el("td", {}, r.win_rate == null ? "-" : (r.win_rate * 100).toFixed(1) + "%"), el("td", {}, r.score),
-      el("td", {}, r.ci_low == null ? "-" : `${r.ci_low} – ${r.ci_high}`))))),
-  el("p", { class: "hint" }, `투표 ${lb.votes}건`));
+      el("td", {}, r.ci_low == null ? "-" : `${r.ci_low} – ${r.ci_high}`)))))),
+  el("p", { class: "hint" }, `투표 ${lb.votes}건` +
+    (lb.excluded_fallback ? ` (검증 실패로 대체된 답이 있던 대결 ${lb.excluded_fallback}건 제외)` : "")));
 }
 
 // ---- admin ---------------------------------------------------------------------------------------------
