@@ -207,9 +207,8 @@ class Composer:
             shown.append(
                 f"그 밖의 {len(rest)}개 합계 {self.short(other, m)}({format_percent(other / total)})"
             )
-        label = T.dim_label(over)
         body = (
-            f"{ctx}의 {self.label(m)} {label}{'' if label.endswith('별') else '별'} 구성은 "
+            f"{ctx}의 {self.label(m)} {T.by(T.dim_label(over))} 구성은 "
             f"{', '.join(shown)}입니다 (합계 {self.val(total, m)})."
         )
         return self.finish(body, facts, [m]), derived
@@ -291,7 +290,7 @@ class Composer:
 
     def why_dimension(self, dim: str, value: str) -> str:
         return (
-            f"「{self.title}」에는 {T.dim_label(dim)}별 구분이 없어 {value}의 값을 알 수 없습니다. "
+            f"「{self.title}」에는 {T.by(T.dim_label(dim))} 구분이 없어 {value}의 값을 알 수 없습니다. "
             f"이 표의 구분은 {', '.join(T.dim_label(d) for d in self.info.dims)}입니다."
         )
 
