@@ -120,8 +120,10 @@ def _josa(word: str, pair: tuple[str, str]) -> str:
 class MasterBook:
     """Built once per store: every master and change file, with an index of names, codes and values."""
 
-    def __init__(self, store: FactStore, vocab: Vocab) -> None:
+    def __init__(self, store: FactStore, vocab: Vocab, linked: set[str]) -> None:
+        """``linked``: codes the statistics tables carry, whose plain name/code questions the planner answers."""
         self.vocab = vocab
+        self.linked = linked
         self.meta = {m["master_id"]: m for m in store.masters()}
         self.dims = {d for t in store.tables() for d in t.dims}  # what a statistic can be grouped by
         self.families: dict[str, Family] = {}
@@ -268,9 +270,8 @@ class MasterBook:
         return "출처: " + "; ".join(parts)
 
     # ---- answering -----------------------------------------------------------------------------
-    def answer(self, it: Intent, linked: set[str]) -> Answer | None:
-        """An answer from the masters, or None when the question is not (only) about them. ``linked``:
-        codes the statistics tables carry, whose plain name/code questions the planner answers."""
+    def answer(self, it: Intent) -> Answer | None:
+        """An answer from the masters, or None when the question is not (only) about them."""
         text = it.text
         if it.formula or it.derived or it.ages or set(it.measures) & self.measures:
             return None  # a statistic a stored table holds is asked
@@ -286,12 +287,10 @@ class MasterBook:
             return self._changes(it, ops)
         if it.years or it.months:
             return None
-        found = self._about(it, ents, linked, strict) if ents else None
+        found = self._about(it, ents, strict) if ents else None
         return found or self._by_value(it, strict)
 
-    def _about(
-        self, it: Intent, ents: list[tuple[str, str, str]], linked: set[str], strict: bool
-    ) -> Answer | None:
+    def _about(self, it: Intent, ents: list[tuple[str, str, str]], strict: bool) -> Answer | None:
         """Attributes, names or codes of the entities named. ``strict``: the question also reads as a
         statistic (a dimension, a place), so only a column written out verbatim makes it a lookup."""
         text = it.text
@@ -313,7 +312,7 @@ class MasterBook:
                 continue
             if not (cols or asks_name or asks_code or e.change):
                 continue
-            if code in linked and not cols and not e.change:
+            if code in self.linked and not cols and not e.change:
                 return None  # a plain name/code question on a statistics code: the planner's
             who = f"「{e.name}」({label} {e.code})" if e.name else f"{label} {e.code}"
             strip += [e.code, e.name or "", written]
@@ -337,7 +336,7 @@ class MasterBook:
                     else f"{label} {e.code}의 이름은 {name}."
                 )
             what.append(" · ".join([e.name or e.code, *cols]))
-            cited.append(e.master_id if e.change is None else self._base_of(fid) or e.master_id)
+            cited.append(e.master_id if e.change is None else fam.base or e.master_id)
             if e.change:
                 op, mid = e.change
                 cited.append(mid)
@@ -355,9 +354,6 @@ class MasterBook:
         body = "\n".join(dict.fromkeys(lines))
         query = {"op": "master", "codes": [c for _, c, _ in ents]}
         return self._answer(it, body, cited, strip, query, ", ".join(dict.fromkeys(what)))
-
-    def _base_of(self, fid: str) -> str | None:
-        return self.families[fid].base
 
     def _by_value(self, it: Intent, strict: bool = False) -> Answer | None:
         """Codes whose attribute holds a value the question gives: a code ('ATC 코드 N05CC01에 해당하는 제품

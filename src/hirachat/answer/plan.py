@@ -38,7 +38,8 @@ class Planner:
         assert lex.vocab is not None
         self.vocab = lex.vocab
         self.executor = Executor(store, lex.vocab)
-        self.book = MasterBook(store, lex.vocab) if store.masters() else None
+        linked = set(lex.names.official) if lex.names is not None else set()
+        self.book = MasterBook(store, lex.vocab, linked) if store.masters() else None
 
     # ---- entry point ---------------------------------------------------------------------------
     def answer(self, it: Intent) -> Answer:
@@ -58,10 +59,8 @@ class Planner:
                 strip=[it.term],
                 extra=[],
             )
-        if self.book is not None:
-            linked = set(self.lex.names.official) if self.lex.names is not None else set()
-            if (found := self.book.answer(it, linked)) is not None:
-                return found
+        if self.book is not None and (found := self.book.answer(it)) is not None:
+            return found
         try:
             if it.qtype == "master" and not it.unknown:
                 return self._master(it)
