@@ -4,8 +4,10 @@ Baseline (same process, same questions): ``AskService.ask`` called directly, one
 a real ``hira-chat serve`` process; the client sends ``POST /v1/chat/completions`` at concurrency 1, 32
 and 64 (transport errors counted, never fatal), then submits ratings (each one a committed SQLite
 transaction, synchronous=FULL) at concurrency 8 and times failed logins for a known and an unknown user;
-then the same answers with ``--workers 2``. Ratios say what HTTP, JSON, auth, metrics and the thread pool
-add per answer, and what a second worker process adds.
+then the same answers with ``serve.workers=2``. Ratios say what HTTP, JSON, auth, metrics and the thread pool
+add per answer, and what a second worker process adds. Last, with each worker count, the answers at
+concurrency 32 while the store's version is switched back and forth (``data rollback``'s CURRENT file) every
+0.2 s: target, no request dropped.
 
     python benchmarks/bench_serve.py --requests 1000
 """
@@ -30,8 +32,8 @@ import yaml
 
 from hirachat.answer.service import AskService
 from hirachat.config import DataConfig, InferenceConfig
-from hirachat.data.ingest import ingest
 from hirachat.data.synthetic import write_samples
+from hirachat.data.versions import activate, update
 from hirachat.paths import Workspace
 
 CANDIDATES = [
@@ -122,7 +124,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ws = Workspace(root / "ws").create()
-        ingest(write_samples(ws.samples), ws.store_dir, DataConfig(), ws.raw)
+        samples = write_samples(ws.samples)
+        update(samples[:-1], ws.store_dir, DataConfig(), ws.raw)  # two versions to switch between
+        update(samples[-1:], ws.store_dir, DataConfig(), ws.raw)
 
         with AskService(ws.store_dir, InferenceConfig()) as svc:
             answered = [q for q in CANDIDATES if not svc.ask(q)["abstained"]]
@@ -166,7 +170,7 @@ def main() -> None:
         rates: dict[tuple[int, int], float] = {}
         for workers in (1, 2):
             server = subprocess.Popen(
-                [*cli, "serve", "-c", str(cfg), "--workers", str(workers)],
+                [*cli, "serve", "-c", str(cfg), "--set", f"serve.workers={workers}"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 env=os.environ.copy(),
@@ -189,6 +193,7 @@ def main() -> None:
                 if workers == 1:
                     ratings(url, token, questions[0], args.requests, direct)
                     logins(url)
+                switching(url, token, args.requests, answer, ws.store_dir, workers)
             finally:
                 server.terminate()
                 server.wait(30)
@@ -196,6 +201,32 @@ def main() -> None:
             f"2 workers / 1 worker, answers/s @32: {rates[(2, 32)] / rates[(1, 32)]:.2f}x  "
             f"@64: {rates[(2, 64)] / rates[(1, 64)]:.2f}x  (lean client @32: {rates[(2, 0)] / rates[(1, 0)]:.2f}x)"
         )
+
+
+def switching(url: str, token: str, n: int, make: Any, store: Path, workers: int) -> None:
+    """Answers at concurrency 32 while another thread flips the current version every 0.2 s."""
+    import threading
+
+    stop = threading.Event()
+    flips = 0
+
+    def flip() -> None:
+        nonlocal flips
+        while not stop.wait(0.2):
+            activate(store, "v0001" if flips % 2 else "v0002")
+            flips += 1
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        wall, lat, errors = asyncio.run(blast(url, token, n, 32, make))
+    finally:
+        stop.set()
+        flipper.join()
+    print(
+        f"version switching {workers} worker(s) @32  {n / wall:6.0f} answers/s  p95 {pct(lat, 0.95) * 1000:6.1f} ms"
+        f"  {flips} switches  errors {errors} (target 0: {'met' if errors == 0 else 'MISSED'})"
+    )
 
 
 def wait_up(url: str) -> None:

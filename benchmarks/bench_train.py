@@ -80,7 +80,7 @@ def part1(samples: int, vocab: int) -> None:
                     "training.early_stopping_patience=0",
                 ],
             )
-            run = train(cfg, Workspace(cfg.paths.workspace).create())
+            run = train(cfg, Workspace.of(cfg.paths).create())
             h = json.loads(run.history.read_text(encoding="utf-8"))
             results[name] = (
                 h["epochs"][0]["seconds"],

@@ -10,6 +10,18 @@ from hirachat.config import DataConfig
 from hirachat.data.ingest import ingest
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hira_real"
+# Tiers by where a test lives (besides the markers tests set themselves): the web tests start a real server
+_TIERS = {"test_browser": ("browser", "slow"), "test_postgres": ("postgres", "slow")}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath))
+        for prefix, names in _TIERS.items():
+            for name in names if path.name.startswith(prefix) else ():
+                item.add_marker(name)
+        if path.parent.name == "web":
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")

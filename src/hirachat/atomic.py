@@ -1,11 +1,14 @@
-"""Atomic file writes: write to a temporary sibling, fsync, rename. Readers never see half a file."""
+"""Atomic file writes (a temporary sibling, fsync, rename: readers never see half a file) and exclusive
+lock files (one process at a time for a store update or a study)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +40,16 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> int:
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+@contextmanager
+def exclusive(lock_file: Path, busy: Exception) -> Iterator[None]:
+    """Hold ``lock_file`` for this process (released when the process ends, even killed); ``busy`` is raised
+    at once when another process holds it."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise busy from exc
+        yield

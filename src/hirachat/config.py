@@ -27,6 +27,10 @@ class PathsConfig(Section):
         Path("models/SOLAR-10.7B-v1.0"),
         description="Local directory of the base model (relative paths resolve under the workspace).",
     )
+    store: Path = Field(
+        Path("data/hira/processed"),
+        description="The facts store directory (relative paths resolve under the workspace); --store overrides.",
+    )
 
 
 class SplitConfig(Section):
@@ -135,6 +139,27 @@ class InferenceConfig(Section):
         "OPENAI_API_KEY", description="Environment variable holding the endpoint's API key."
     )
     timeout_s: float = Field(30.0, gt=0, description="Seconds to wait for the endpoint before falling back.")
+    max_retries: int = Field(
+        1, ge=0, le=10, description="Retries of a failed endpoint request (connection errors, 429, 5xx)."
+    )
+    stop: list[str] | None = Field(
+        None,
+        description="Stop strings (local generation, and sent to the endpoint); null: the prompt template's "
+        "turn headers (### System:, ### User:, ### Assistant:); [] for none.",
+    )
+    static_cache: bool = Field(
+        True, description="Local engine: a preallocated KV cache (fixed shapes; needed for compile)."
+    )
+    compile: bool = Field(
+        True,
+        description="Local engine on CUDA: compile the per-token step (torch.compile, CUDA graphs). "
+        "Ignored on the CPU, which decodes eagerly.",
+    )
+    adapter_mode: Literal["merged", "unmerged"] = Field(
+        "merged",
+        description="Local engine: merge the LoRA adapter into the base (fastest) or keep adapters unmerged "
+        "(arena contestants with different adapters then share one base in memory).",
+    )
 
 
 class RetrievalConfig(Section):
@@ -188,6 +213,21 @@ class ServeConfig(Section):
     metrics_require_token: bool = Field(False, description="/metrics needs an admin's bearer token.")
     api_requires_token: bool = Field(
         True, description="/v1 endpoints need a bearer token (a login or an API token)."
+    )
+    log_questions: bool = Field(
+        True,
+        description="Log every answered question (surface, engine, interpretation, tables, latency, "
+        "abstention, fallback) in the web database for the admin monitoring page.",
+    )
+    log_question_text: bool = Field(
+        True,
+        description="Keep the question's text in the log; false stores none (the monitoring page then "
+        "groups abstained questions by interpretation and reason).",
+    )
+    log_retention_days: int = Field(
+        180,
+        ge=0,
+        description="Question-log rows older than this are deleted at start-up and daily (0: kept forever).",
     )
     arena: list[ContestantConfig] = Field(
         default_factory=list,
@@ -251,13 +291,27 @@ def merge_trees(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _describe(err: ValidationError, origin: str) -> str:
+def describe_errors(err: ValidationError, origin: str) -> str:
     lines = [f"{origin}: invalid configuration"]
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
         lines.append(f"  - {where}: {msg}")
     return "\n".join(lines)
+
+
+def with_file(cfg: Config, path: Path) -> Config:
+    """``cfg`` with a YAML file of sections laid over it (a profile), validated; errors name the file."""
+    try:
+        extra = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the profile: {exc}") from exc
+    if not isinstance(extra, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    try:
+        return Config.model_validate(merge_trees(cfg.model_dump(mode="json"), extra))
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc, str(path))) from exc
 
 
 def load_config(path: Path | None = None, overrides: list[str] | None = None) -> Config:
@@ -278,4 +332,4 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(origin))) from exc
+        raise ConfigError(describe_errors(exc, str(origin))) from exc

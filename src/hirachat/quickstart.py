@@ -14,7 +14,7 @@ from typing import Any
 
 from hirachat.answer.service import AskService
 from hirachat.atomic import read_jsonl
-from hirachat.config import Config, merge_trees, parse_overrides
+from hirachat.config import Config, with_file
 from hirachat.data.ingest import ingest, summary
 from hirachat.data.synthetic import write_samples
 from hirachat.dataset.build import build_dataset
@@ -31,19 +31,7 @@ def demo_questions(test_file: Path) -> list[str]:
     return [picked[t] for t in wanted if t in picked] + ["2023년 MRI 검사 건수는?"]
 
 
-QUICK_TRAIN = [  # a few minutes on two CPU cores: enough to see the loss fall, not to learn the numbers
-    "training.max_steps=60",
-    "training.eval_steps=20",
-    "training.batch_size=8",
-    "training.grad_accum=1",
-    "training.learning_rate=2e-3",
-    "training.max_length=384",
-    "training.gradient_checkpointing=false",
-    "training.logging_steps=10",
-    "training.run_name=tiny-quickstart",
-    "lora.r=8",
-    "lora.alpha=16",
-]
+QUICK_PROFILE = Path(__file__).parent / "resources" / "quickstart.yaml"  # the tiny run's training settings
 
 
 def train_tiny(cfg: Config, ws: Workspace, echo: Callable[[str], None]) -> Any:
@@ -57,8 +45,8 @@ def train_tiny(cfg: Config, ws: Workspace, echo: Callable[[str], None]) -> Any:
     echo(
         f"[4/6] LoRA fine-tuning of the tiny SOLAR-architecture model {tiny} on CPU (SOLAR itself: hira-chat train)"
     )
-    over = [f"paths.base_model={tiny}", f"paths.workspace={ws.root}", *QUICK_TRAIN]
-    run = train(Config.model_validate(merge_trees(cfg.model_dump(mode="json"), parse_overrides(over))), ws)
+    quick = with_file(cfg, QUICK_PROFILE)
+    run = train(quick.model_copy(update={"paths": quick.paths.model_copy(update={"base_model": tiny})}), ws)
     h = json.loads(run.history.read_text(encoding="utf-8"))
     first, last = h["steps"][0]["loss"], h["steps"][-1]["loss"]
     evals = " → ".join(f"{e['eval_loss']:.3f}" for e in h["evals"])

@@ -61,7 +61,7 @@ def test_ingest_real_file_and_bad_file_exit_codes(tmp_path: Path, real_dir: Path
 
 
 def test_config_errors_are_clear(tmp_path: Path) -> None:
-    r = hira(tmp_path, "config", "training.lr=1")
+    r = hira(tmp_path, "config", "--set", "training.lr=1")
     assert r.returncode == 2 and "training.lr: unknown key" in r.stderr and "Traceback" not in r.stderr
     r = hira(tmp_path, "data", "build", "--store", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "no facts store here" in r.stderr
@@ -91,3 +91,38 @@ def test_a_bad_vocabulary_file_fails_at_start_naming_file_line_and_key(
     assert (
         not res["abstained"] and res["query"]["measures"] == ["환자수"] and "환자수" in res["interpretation"]
     )
+
+
+def test_one_override_convention_and_old_spellings_give_the_new_one(tmp_path: Path) -> None:
+    r = hira(tmp_path, "config", "--set", "training.epochs=3", "--set", "paths.store=/data/hira")
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert shown["training"]["epochs"] == 3 and shown["paths"]["store"] == "/data/hira"
+    for old, new in (
+        (["config", "training.epochs=3"], "--set training.epochs=3"),
+        (["train", "training.epochs=3"], "--set training.epochs=3"),
+        (["data", "build", "data.split.seed=1"], "--set data.split.seed=1"),
+        (["serve", "--port", "8123"], "--set serve.port=8123"),
+        (["ask", "--engine", "openai", "질문"], "--set inference.engine=openai"),
+    ):
+        r = hira(tmp_path, *old)
+        assert r.returncode == 2 and new in r.stderr and "Traceback" not in r.stderr, (old, r.stderr)
+    # every command takes -c and --set
+    for cmd in (["data", "ingest"], ["data", "update"], ["data", "versions"], ["data", "rollback"], ["data", "tables"],
+                ["data", "build"], ["data", "synth"], ["data", "augment"], ["ask"], ["train"], ["eval"], ["serve"],
+                ["quickstart"], ["model", "tiny"], ["model", "export"], ["users", "add"], ["users", "token"],
+                ["ratings", "export"], ["config"], ["doctor"], ["tune"], ["model", "manifest"],
+                ["monitor", "purge"]):  # fmt: skip
+        help_text = hira(tmp_path, *cmd, "--help").stdout
+        assert "--config" in help_text and "--set" in help_text, cmd
+    # --store wherever a store is read
+    for cmd in (
+        ["data", "tables"],
+        ["data", "build"],
+        ["ask"],
+        ["eval"],
+        ["serve"],
+        ["data", "versions"],
+        ["tune"],
+    ):
+        assert "--store" in hira(tmp_path, *cmd, "--help").stdout, cmd

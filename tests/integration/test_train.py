@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from hirachat.atomic import read_jsonl, write_jsonl
-from hirachat.config import Config, DataConfig, load_config
-from hirachat.dataset.build import build_dataset
+from hirachat.atomic import read_jsonl
+from hirachat.config import Config, load_config
 from hirachat.errors import HiraChatError
 from hirachat.model.load import (
     ModelDirError,
@@ -24,11 +23,11 @@ from hirachat.model.load import (
     prepare_for_training,
     verify_model_dir,
 )
-from hirachat.model.tiny import build_tiny, dataset_texts
 from hirachat.paths import Workspace
 from hirachat.prompt import solar_prompt
 from hirachat.train.data import load_split, to_prompt_completion
 from hirachat.train.recipe import RunPaths, train
+from training_data import tiny_training_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = [
@@ -48,16 +47,7 @@ BASE = [
 def setup(real_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A workspace with a small train/val slice of the real-data QA set and a tiny model trained on its texts."""
     root = tmp_path_factory.mktemp("train")
-    c = DataConfig()
-    c.build.pairs_per_type = 12
-    build_dataset(real_store, root / "full", c)
-    data = root / "workspace" / "data" / "hira" / "cleaned"
-    for split, n in (("train", 160), ("val", 24), ("test", 24)):
-        write_jsonl(data / f"{split}.jsonl", read_jsonl(root / "full" / f"{split}.jsonl")[:n])
-    model = build_tiny(
-        root / "tiny", dataset_texts([data / "train.jsonl"]), vocab_size=1500, hidden=64, layers=2
-    )
-    return root, model
+    return root, tiny_training_workspace(real_store, root)
 
 
 def cfg_for(root: Path, model: Path, *extra: str) -> tuple[Config, Workspace]:
@@ -65,7 +55,7 @@ def cfg_for(root: Path, model: Path, *extra: str) -> tuple[Config, Workspace]:
         REPO / "config" / "config.yaml",
         [f"paths.workspace={root / 'workspace'}", f"paths.base_model={model}", *BASE, *extra],
     )
-    return cfg, Workspace(cfg.paths.workspace).create()
+    return cfg, Workspace.of(cfg.paths).create()
 
 
 def test_loss_is_on_the_answer_tokens_only(setup: tuple[Path, Path]) -> None:
@@ -195,10 +185,11 @@ def train_cli(root: Path, model: Path, *extra: str) -> list[str]:
         "train",
         "--config",
         str(REPO / "config" / "config.yaml"),
-        f"paths.workspace={root / 'workspace'}",
-        f"paths.base_model={model}",
-        *BASE,
-        *extra,
+        *(
+            arg
+            for kv in (f"paths.workspace={root / 'workspace'}", f"paths.base_model={model}", *BASE, *extra)
+            for arg in ("--set", kv)
+        ),
     ]
 
 
@@ -252,6 +243,8 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(
 
     from safetensors.torch import load_file, save_file
 
+    from hirachat.model.manifest import write_manifest
+
     root, model_dir = setup
     cfg, ws = cfg_for(
         root, model_dir, "training.max_steps=4", "training.eval_steps=4", "training.run_name=nan"
@@ -262,6 +255,7 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(
     weights = load_file(broken / "model.safetensors")
     weights["model.norm.weight"] = torch.full_like(weights["model.norm.weight"], float("nan"))
     save_file(weights, broken / "model.safetensors", metadata={"format": "pt"})
+    write_manifest(broken)  # changed on purpose: recorded again, or loading refuses the folder
     cfg, ws = cfg_for(
         root,
         broken,

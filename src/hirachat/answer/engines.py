@@ -1,28 +1,25 @@
 """Answer engines: who writes the final text.
 
 ``grounded``: the deterministic answer from the planner (always available; the default with no LLM).
-``local``: the base model with a LoRA adapter, loaded from local folders (transformers + PEFT).
-``openai``: any OpenAI-compatible chat endpoint (vLLM serving SOLAR + LoRA, say) writes the answer from
-the retrieved facts only; the numeric grounding check then verifies every number it wrote, and on any
+``local``: the base model with a LoRA adapter (merged or not), loaded from local folders (transformers +
+PEFT), generating through ``hirachat.model.generate`` (static KV cache, compiled decoding on CUDA).
+``openai``: any OpenAI-compatible chat endpoint (vLLM serving SOLAR + LoRA, say; docs/serving.md), through
+the official ``openai`` client, writes the answer from the retrieved facts only; the numeric grounding check then verifies every number it wrote, and on any
 problem (an unsupported number, an error, a timeout) the grounded answer is used and the reason kept.
 Abstentions are never handed to a model: "no data" stays exactly that.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from hirachat.config import InferenceConfig
-from hirachat.errors import ConfigError
+from hirachat.errors import ConfigError, HiraChatError
 from hirachat.grounding import missing_figures, ungrounded
 from hirachat.numbers import format_number
 from hirachat.prompt import chat_messages, solar_prompt
@@ -30,8 +27,6 @@ from hirachat.query.cards import fact_cards
 from hirachat.query.model import Answer
 
 MAX_CARDS = 40
-# what a failing model endpoint raises (network, timeout, a malformed reply)
-ENDPOINT_ERRORS = (urllib.error.URLError, TimeoutError, OSError, KeyError, ValueError, IndexError)
 
 
 @dataclass
@@ -90,130 +85,114 @@ def figure_cards(ans: Answer) -> list[str]:
     return [f"계산값 | {names[d['op']]} {format_number(d['value'])}" for d in ans.derived if d["op"] in names]
 
 
+class EndpointError(HiraChatError):
+    """The model endpoint failed: unreachable, timed out, an HTTP error after retries, a malformed reply."""
+
+
+# what a failing model endpoint raises: the client's errors (wrapped), a reply of an unexpected shape
+ENDPOINT_ERRORS = (EndpointError, TimeoutError, OSError, KeyError, ValueError, IndexError)
+
+
 class OpenAIEngine:
+    """Any OpenAI-compatible server, through the official ``openai`` client (timeouts, retries with
+    backoff, server-sent events). Closing a stream closes its connection: vLLM then stops generating."""
+
     name = "openai"
 
     def __init__(self, cfg: InferenceConfig) -> None:
         if not cfg.endpoint or not cfg.model:
             raise ConfigError("inference.endpoint and inference.model must be set to use the openai engine")
-        self.url = cfg.endpoint.rstrip("/") + "/chat/completions"
-        self.cfg = cfg
+        from openai import OpenAI
 
-    def _request(self, ans: Answer, gen: Generation, stream: bool) -> urllib.request.Request:
+        self.cfg = cfg
+        self.client = OpenAI(
+            base_url=cfg.endpoint.rstrip("/"),
+            api_key=os.environ.get(cfg.api_key_env) or "none",  # servers without keys ignore it
+            timeout=cfg.timeout_s,
+            max_retries=cfg.max_retries,
+        )
+
+    def _params(self, ans: Answer, gen: Generation) -> dict[str, Any]:
+        from hirachat.model.serving import stops
+
         temperature, max_tokens = gen.settings(self.cfg)
         cards = fact_cards(ans.facts)[:MAX_CARDS] + figure_cards(ans)
-        payload: dict[str, Any] = {
+        params: dict[str, Any] = {
             "model": self.cfg.model,
             "messages": chat_messages(ans.question, cards),
             "temperature": temperature,
             "top_p": self.cfg.top_p,
             "max_tokens": max_tokens,
         }
-        if stream:
-            payload["stream"] = True
-        body = json.dumps(payload).encode("utf-8")
-        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
-        key = os.environ.get(self.cfg.api_key_env)
-        if key:
-            req.add_header("Authorization", f"Bearer {key}")
-        return req
+        if stop := stops(self.cfg):
+            params["stop"] = list(stop)
+        return params
 
-    def _complete(self, ans: Answer, gen: Generation) -> tuple[str, int | None]:
-        with urllib.request.urlopen(self._request(ans, gen, False), timeout=self.cfg.timeout_s) as resp:
-            data = json.loads(resp.read().decode("utf-8"))
-        usage = data.get("usage") or {}
-        return str(data["choices"][0]["message"]["content"]), usage.get("completion_tokens")
+    def complete(self, ans: Answer, gen: Generation) -> tuple[str, int | None]:
+        """The endpoint's text (unchecked) and its count of generated tokens."""
+        import openai
+
+        try:
+            resp = self.client.chat.completions.create(**self._params(ans, gen))
+        except openai.OpenAIError as exc:
+            raise EndpointError(str(exc)) from exc
+        if not resp.choices or resp.choices[0].message.content is None:
+            raise EndpointError("the endpoint returned no text")
+        return resp.choices[0].message.content, resp.usage.completion_tokens if resp.usage else None
 
     def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]:
-        """The endpoint's answer as it streams (server-sent events). Setting ``gen.cancel`` closes the
-        connection, which stops generation on servers such as vLLM."""
-        with urllib.request.urlopen(self._request(ans, gen, True), timeout=self.cfg.timeout_s) as resp:
-            for raw in resp:
-                if gen.cancel.is_set():
-                    return
-                line = raw.decode("utf-8").strip()
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    return
-                choices = json.loads(data).get("choices") or []
-                piece = choices[0].get("delta", {}).get("content") if choices else None
-                if piece:
-                    gen.tokens += 1
-                    yield piece
+        """The endpoint's answer as it streams. Setting ``gen.cancel`` (or closing this iterator) closes the
+        connection; ``gen.tokens`` counts deltas, then takes the server's own count when it sends one."""
+        import openai
+
+        try:
+            stream = self.client.chat.completions.create(
+                **self._params(ans, gen), stream=True, stream_options={"include_usage": True}
+            )
+            with stream:
+                for chunk in stream:
+                    if gen.cancel.is_set():
+                        return
+                    if chunk.usage is not None and chunk.usage.completion_tokens:
+                        gen.tokens = chunk.usage.completion_tokens
+                    piece = chunk.choices[0].delta.content if chunk.choices else None
+                    if piece:
+                        gen.tokens += 1
+                        yield piece
+        except openai.OpenAIError as exc:
+            raise EndpointError(str(exc)) from exc
 
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
         if ans.abstained or not ans.facts:
             return Written(ans.answer, "grounded")
         try:
-            text, tokens = self._complete(ans, gen or Generation())
+            text, tokens = self.complete(ans, gen or Generation())
         except ENDPOINT_ERRORS as exc:
             return Written(ans.answer, "grounded", f"model endpoint failed: {exc}")
         return checked(text, ans, self.name, tokens)
 
 
 class LocalEngine:
-    """SOLAR (or the tiny stand-in) with a LoRA adapter, loaded from local folders, writes the answer."""
+    """SOLAR (or the tiny stand-in) with a LoRA adapter, from local folders: static-cache generation,
+    compiled on CUDA (``hirachat.model.generate``); the base is shared with other local engines."""
 
     name = "local"
 
     def __init__(self, cfg: InferenceConfig, base: Path) -> None:
-        from peft import PeftModel
-
-        from hirachat.model.load import load_model, load_tokenizer
+        from hirachat.model.serving import local_model
 
         self.cfg = cfg
-        self.tokenizer = load_tokenizer(base)
-        model = load_model(base)
-        if cfg.adapter is not None:
-            model = PeftModel.from_pretrained(model, str(cfg.adapter), local_files_only=True)
-        self.model = model.eval()
-        self.lock = threading.Lock()
+        self.generator, self.adapter = local_model(base, cfg)
+        self.tokenizer = self.generator.tokenizer
 
-    def _sampling(self, temperature: float, max_new_tokens: int) -> dict[str, Any]:
-        """generate() arguments: greedy at temperature 0, else sampling with top-p."""
-        sample = temperature > 0
-        return {
-            "max_new_tokens": max_new_tokens,
-            "do_sample": sample,
-            "temperature": temperature if sample else None,
-            "top_p": self.cfg.top_p if sample else None,
-            "pad_token_id": self.tokenizer.pad_token_id,
-            "eos_token_id": self.tokenizer.eos_token_id,
-        }
-
-    def generate_batch(self, prompts: list[str]) -> tuple[list[tuple[str, int]], float]:
+    def generate_batch(
+        self, prompts: list[str], temperature: float | None = None
+    ) -> tuple[list[tuple[str, int]], float]:
         """Generate for several prompts at once (left-padded): [(text, generated tokens)], ms to the first token."""
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList
+        from hirachat.model.serving import sampling
 
-        class FirstToken(StoppingCriteria):
-            def __init__(self) -> None:
-                self.at: float | None = None
-
-            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
-                self.at = self.at or time.perf_counter()
-                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-
-        first = FirstToken()
-        # one generation at a time per model (the tokenizer's padding side is shared)
-        with self.lock, torch.no_grad():
-            self.tokenizer.padding_side = "left"  # generation continues from the right end of every row
-            ids = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.model.device)
-            t0 = time.perf_counter()
-            out = self.model.generate(
-                **ids,
-                **self._sampling(self.cfg.temperature, self.cfg.max_new_tokens),
-                stopping_criteria=StoppingCriteriaList([first]),
-            )
-        ttft = ((first.at or time.perf_counter()) - t0) * 1000
-        results = []
-        for row in out[:, ids["input_ids"].shape[1] :]:
-            eos = (row == self.tokenizer.eos_token_id).nonzero()
-            n = int(eos[0, 0]) + 1 if len(eos) else int(row.shape[0])
-            results.append((self.tokenizer.decode(row[:n], skip_special_tokens=True).strip(), n))
-        return results, ttft
+        res = self.generator.generate(prompts, sampling(self.cfg, temperature), adapter=self.adapter)
+        return [(o.text.strip(), o.tokens) for o in res.outputs], res.ttft_ms
 
     def generate_timed(self, prompt: str) -> tuple[str, int, float]:
         """(text, generated tokens, milliseconds to the first token) for one prompt."""
@@ -226,35 +205,13 @@ class LocalEngine:
 
     def stream(self, prompt: str, gen: Generation) -> Iterator[str]:
         """The generated text as it is produced; ``gen.cancel`` stops generation, ``gen.tokens`` counts."""
-        import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+        from hirachat.model.serving import sampling
 
-        class Cancelled(StoppingCriteria):
-            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
-                gen.tokens += 1
-                done = gen.cancel.is_set()
-                return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+        def count(n: int) -> None:
+            gen.tokens = n
 
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
-        ids = self.tokenizer([prompt], return_tensors="pt").to(self.model.device)
-        kwargs = dict(
-            **ids,
-            **self._sampling(*gen.settings(self.cfg)),
-            stopping_criteria=StoppingCriteriaList([Cancelled()]),
-            streamer=streamer,
-        )
-
-        def run() -> None:
-            with self.lock, torch.no_grad():
-                self.model.generate(**kwargs)
-
-        worker = threading.Thread(target=run, daemon=True)
-        worker.start()
-        try:
-            yield from streamer
-        finally:
-            gen.cancel.set()
-            worker.join()
+        settings = sampling(self.cfg, *gen.settings(self.cfg))
+        yield from self.generator.stream(prompt, settings, gen.cancel, self.adapter, count)
 
     def stream_text(self, ans: Answer, gen: Generation) -> Iterator[str]:
         return self.stream(engine_prompt(ans), gen)

@@ -14,6 +14,7 @@ from hirachat.answer.retrieve import CardIndex
 from hirachat.answer.understand import Intent, understand
 from hirachat.config import InferenceConfig
 from hirachat.data.store import FactStore
+from hirachat.paths import active_store, index_dir
 from hirachat.query.display import display
 from hirachat.query.model import Answer
 
@@ -28,12 +29,17 @@ class AskService:
         engine: str | None = None,
         base_model: Path | None = None,
         hints: int = 3,
+        engine_instance: Engine | None = None,
     ) -> None:
-        self.store = FactStore.open(store_dir, read_only=True)
+        folder = active_store(
+            store_dir
+        )  # a versioned store: the version current now, for this service's life
+        self.version = folder.name if folder != store_dir else None
+        self.store = FactStore.open(folder, read_only=True)
         self.lexicon = Lexicon.build(self.store)
         self.planner = Planner(self.store, self.lexicon)
-        self.engine: Engine = make_engine(engine or cfg.engine, cfg, base_model)
-        self.index_dir = store_dir / "index"
+        self.engine: Engine = engine_instance or make_engine(engine or cfg.engine, cfg, base_model)
+        self.index_dir = index_dir(folder)
         self._index: CardIndex | None = None
         self.hints = hints
         understand("준비", self.lexicon)  # load the morphological analyser before the first question
@@ -72,6 +78,8 @@ class AskService:
             "engine": written.engine,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
         }
+        if self.version:
+            out["data_version"] = self.version
         shown = display(ans)
         if shown is not None:
             out["display"] = shown

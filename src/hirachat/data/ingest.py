@@ -20,6 +20,7 @@ from hirachat.data.readers import bounded, read_any
 from hirachat.data.schema import NormalizedTable, normalize_grid
 from hirachat.data.store import FactStore
 from hirachat.errors import HiraChatError
+from hirachat.paths import quarantine_dir
 from hirachat.vocab import current
 
 
@@ -214,7 +215,7 @@ def ingest(
     reports: list[IngestReport] = []
     with FactStore.open(store_dir) as store:
         for f in files:
-            reports += ingest_file(f, store, cfg, raw_dir, store_dir / "quarantine", family)
+            reports += ingest_file(f, store, cfg, raw_dir, quarantine_dir(store_dir), family)
     return reports
 
 

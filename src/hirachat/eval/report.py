@@ -5,15 +5,27 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from hirachat.atomic import write_text
 
 
-def _font() -> str | None:
+def korean_font() -> str | None:
+    """NanumGothic (else another Korean font) for plots. When matplotlib's cached font list predates
+    fonts-nanum (it is never refreshed by itself), NanumGothic is added from disk."""
     from matplotlib import font_manager
 
+    def have() -> bool:
+        return any(f.name == "NanumGothic" for f in font_manager.fontManager.ttflist)
+
+    if not have():
+        for f in font_manager.findSystemFonts():
+            if re.fullmatch(r"NanumGothic(Bold)?", Path(f).stem):
+                font_manager.fontManager.addfont(f)
+    if have():
+        return "NanumGothic"
     return next(
         (f.name for f in font_manager.fontManager.ttflist if "Nanum" in f.name or "Noto Sans CJK" in f.name),
         None,
@@ -36,7 +48,7 @@ def plots(metrics: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    font = _font()
+    font = korean_font()
     if font:
         plt.rcParams["font.family"] = font
     ko = font is not None
@@ -173,7 +185,7 @@ PLOT_TITLES = {
     "latency": "응답 지연 분포",
     "sweep": "온도별 정확도와 환각률",
 }
-_STYLE = (
+REPORT_STYLE = (
     "body{font-family:'NanumGothic','Noto Sans CJK KR','Malgun Gothic',sans-serif;margin:1.5em;color:#1d2433}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:4px 6px;font-size:13px;"
     "vertical-align:top}th{background:#f1f3f7}th.sort{cursor:pointer}td.num{text-align:right;"
@@ -204,7 +216,7 @@ apply();
 """
 
 
-def _table(head: list[str], body: list[list[Any]], attrs: str = "") -> str:
+def html_table(head: list[str], body: list[list[Any]], attrs: str = "") -> str:
     def cell(x: Any) -> str:
         if isinstance(x, int | float) and not isinstance(x, bool):
             return f"<td class='num'>{html.escape(str(x))}</td>"
@@ -264,7 +276,7 @@ def write_report(metrics: dict[str, Any], items: list[dict[str, Any]], out: Path
         "<h1>hira-chat 평가 보고서</h1>",
         f"<p>문항 {metrics['n_questions']}개 ({html.escape(str(metrics['data']))})</p>",
         "<h2>변형별 요약</h2>",
-        _table(
+        html_table(
             ["변형", *(LABELS[c] for c in COLUMNS)],
             [[name, *(v["overall"].get(c) for c in COLUMNS)] for name, v in metrics["variants"].items()],
         ),
@@ -272,7 +284,7 @@ def write_report(metrics: dict[str, Any], items: list[dict[str, Any]], out: Path
     if metrics["comparisons"]:
         parts += [
             "<h2>비교 (변형 − 기준, 짝지은 부트스트랩 95% 신뢰구간)</h2>",
-            _table(
+            html_table(
                 ["기준", "변형", "지표", "n", "차이", "95% 구간"],
                 [
                     [c["baseline"], c["variant"], c["metric"], c["n"], c["difference"], str(c["ci95"])]
@@ -283,7 +295,7 @@ def write_report(metrics: dict[str, Any], items: list[dict[str, Any]], out: Path
     for name, v in metrics["variants"].items():
         parts += [
             f"<h2>{html.escape(name)}: 질문 유형별</h2>",
-            _table(
+            html_table(
                 ["유형", "n", "정확도", "환각률", "chrF"],
                 [
                     [q, s["n"], s.get("accuracy"), s.get("hallucination_rate"), s.get("chrf")]
@@ -308,6 +320,6 @@ def write_report(metrics: dict[str, Any], items: list[dict[str, Any]], out: Path
     parts.append(_items(items))
     page = (
         "<!doctype html><html lang='ko'><head><meta charset='utf-8'><title>hira-chat 평가 보고서</title>"
-        f"<style>{_STYLE}</style></head><body>{''.join(parts)}<script>{_SCRIPT}</script></body></html>"
+        f"<style>{REPORT_STYLE}</style></head><body>{''.join(parts)}<script>{_SCRIPT}</script></body></html>"
     )
     write_text(out / "report.html", page)

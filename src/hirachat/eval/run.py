@@ -5,6 +5,7 @@ Variants are engines × temperatures:
 - ``model``: the model's own text from the retrieved facts, unguarded: what the model itself knows;
 - ``guarded``: the model's text after the grounding check, falling back to the grounded answer (serving).
 Items are appended to ``items.jsonl`` as they finish, so an interrupted run resumes where it stopped.
+Model variants generate in batches of questions of similar prompt length (little padding per batch).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from hirachat.config import Config
 from hirachat.dataset.records import conversation
 from hirachat.errors import HiraChatError
 from hirachat.eval.metrics import key_numbers, score, summarize
+from hirachat.paths import Workspace
 from hirachat.prompt import solar_prompt
 from hirachat.query.cards import fact_cards
+from hirachat.query.model import Answer
 
 ENGINES = ("grounded", "model", "guarded")
 
@@ -56,6 +59,7 @@ class Runner:
         self.svc = AskService(store_dir, cfg.inference, "grounded")
         self.base, self.adapter = base_model, adapter
         self._engine: Any = None
+        self._plans: dict[str, tuple[Answer, str]] = {}
 
     def _model(self) -> Any:
         if self._engine is None:
@@ -70,8 +74,25 @@ class Runner:
             )
         return self._engine
 
+    def planned(self, rec: dict[str, Any]) -> tuple[Answer, str]:
+        """A question's answer plan and model prompt (planned once, shared by every model variant)."""
+        turns = conversation(rec)
+        key = "\n".join(turns)
+        if key not in self._plans:
+            a = self.svc.plan_turns(turns)
+            cards = fact_cards(a.facts)[:MAX_CARDS] + figure_cards(a) if a.facts else None
+            self._plans[key] = (a, solar_prompt(key, cards))
+        return self._plans[key]
+
+    def by_length(self, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Questions ordered by prompt length in tokens: batches of similar lengths carry little padding."""
+        lengths = [
+            len(ids) for ids in self._model().tokenizer([self.planned(r)[1] for r in recs])["input_ids"]
+        ]
+        return [recs[i] for i in sorted(range(len(recs)), key=lambda i: lengths[i])]
+
     def run_batch(self, v: Variant, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Answer a batch of questions: the grounded engine one by one, models in one batched generate call."""
+        """Answer a batch of questions: the grounded engine one by one, models in one batched generation."""
         if v.engine == "grounded":
             out = []
             for r in recs:
@@ -81,21 +102,12 @@ class Runner:
                 out.append(self._item(v, r, text, (time.perf_counter() - t0) * 1000, None, None, None))
             return out
         t0 = time.perf_counter()
-        answers = [self.svc.plan_turns(conversation(r)) for r in recs]
-        prompts = [
-            solar_prompt(
-                "\n".join(conversation(r)),
-                fact_cards(a.facts)[:MAX_CARDS] + figure_cards(a) if a.facts else None,
-            )
-            for r, a in zip(recs, answers, strict=True)
-        ]
-        eng = self._model()
-        eng.cfg = eng.cfg.model_copy(update={"temperature": v.temperature or 0.0})
-        generated, ttft = eng.generate_batch(prompts)
+        plans = [self.planned(r) for r in recs]
+        generated, ttft = self._model().generate_batch([p for _, p in plans], v.temperature or 0.0)
         seconds = time.perf_counter() - t0
         tps = round(sum(n for _, n in generated) / seconds, 1) if seconds > 0 else None
         items = []
-        for r, a, (text, n) in zip(recs, answers, generated, strict=True):
+        for r, (a, _), (text, n) in zip(recs, plans, generated, strict=True):
             if v.engine == "guarded":
                 text = a.answer if a.abstained else checked(text, a, "local", n).text
             items.append(self._item(v, r, text, seconds * 1000, ttft, n, tps))
@@ -195,6 +207,8 @@ def evaluate(
         with items_path.open("a", encoding="utf-8") as fh:
             for v in vs:
                 todo = [r for r in recs if (v.name, r["instruction"]) not in done]
+                if v.engine != "grounded":  # length-aware batches (the report does not depend on order)
+                    todo = runner.by_length(todo)
                 for k in range(0, len(todo), batch):
                     for item in runner.run_batch(v, todo[k : k + batch]):
                         fh.write(json.dumps(item, ensure_ascii=False) + "\n")
@@ -255,7 +269,7 @@ def evaluate(
 
 def human_ratings(cfg: Config) -> dict[str, Any] | None:
     """Expert ratings exported by the web app (JSONL under workspace/ratings/), summarised when present."""
-    folder = Path(cfg.paths.workspace) / "ratings"
+    folder = Workspace.of(cfg.paths).ratings
     rows = [r for f in sorted(folder.glob("*.jsonl")) for r in read_jsonl(f)] if folder.is_dir() else []
     if not rows:
         return None

@@ -89,6 +89,9 @@ def load_model(
     from transformers import AutoModelForCausalLM
 
     verify_model_dir(path)
+    from hirachat.model.manifest import check_before_load  # here: manifest.py imports this module
+
+    check_before_load(path)  # sizes always, sha256 on first load (model/manifest.py)
     offline()
     kwargs: dict[str, Any] = {"local_files_only": True, "dtype": dtype or pick_dtype()}
     if qlora_4bit:
@@ -111,6 +114,21 @@ def load_model(
     if gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     return model
+
+
+def attach_adapter(model: Any, adapter: Path, *, merged: bool, name: str = "default") -> Any:
+    """A LoRA adapter on ``model``: merged into the weights (a plain model, fastest to serve) or kept
+    as a named PEFT adapter (several adapters share one base; a PEFT model gains another by name)."""
+    from peft import PeftModel
+
+    if not (adapter / "adapter_config.json").exists():
+        raise ModelDirError(f"{adapter}: not a LoRA adapter folder (adapter_config.json is missing)")
+    offline()
+    if isinstance(model, PeftModel):
+        model.load_adapter(str(adapter), adapter_name=name, local_files_only=True)
+        return model
+    peft = PeftModel.from_pretrained(model, str(adapter), adapter_name=name, local_files_only=True)
+    return peft.merge_and_unload() if merged else peft
 
 
 def prepare_for_training(model: Any) -> Any:

@@ -84,6 +84,9 @@ def build_tiny(out: Path, texts: Iterable[str], vocab_size: int = 4000, seed: in
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
+    from hirachat.model.manifest import write_manifest
+
+    write_manifest(out)  # last: loading checks the files against it
     return out
 
 

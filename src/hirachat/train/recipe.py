@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from hirachat.atomic import write_json
 from hirachat.config import Config
 from hirachat.errors import HiraChatError
 from hirachat.model.load import load_model, load_tokenizer, prepare_for_training, verify_model_dir
+from hirachat.model.manifest import write_manifest
 from hirachat.paths import Workspace
 from hirachat.train import callbacks as cb
 from hirachat.train.data import load_split
@@ -133,8 +135,11 @@ def lora_digest(model: Any) -> str:
     return h.hexdigest()
 
 
-def train(cfg: Config, ws: Workspace) -> RunPaths:
-    """Fine-tune ``paths.base_model`` on the QA dataset; returns where the run's files are."""
+def train(cfg: Config, ws: Workspace, callbacks: Sequence[Any] = ()) -> RunPaths:
+    """Fine-tune ``paths.base_model`` on the QA dataset; returns where the run's files are.
+
+    ``callbacks``: extra TrainerCallbacks that observe the run (``hira-chat tune`` reports and prunes
+    through one)."""
     import torch
     from trl import SFTTrainer
 
@@ -182,6 +187,7 @@ def train(cfg: Config, ws: Workspace) -> RunPaths:
         cb.BestModelCallback(run.best, cfg.training.early_stopping_patience),
         guard,
         cb.CheckpointMarker(),
+        *callbacks,
     ):
         trainer.add_callback(c)
     resume = cb.last_complete_checkpoint(run.checkpoints)
@@ -219,6 +225,7 @@ def merge_adapter(base: Path, adapter: Path, out: Path) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     merged.save_pretrained(tmp, safe_serialization=True)
     load_tokenizer(base).save_pretrained(tmp)
+    write_manifest(tmp)  # last: loading the merged model checks its files against it
     if out.exists():
         import shutil
 

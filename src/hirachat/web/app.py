@@ -26,8 +26,20 @@ from hirachat.web.answers import Answerer
 from hirachat.web.db import default_url, make_engine, migrate, sessions
 from hirachat.web.guard import Guard
 from hirachat.web.metrics import Metrics
+from hirachat.web.questionlog import QuestionLogWriter
 from hirachat.web.ratelimit import SharedRateLimiter
-from hirachat.web.routers import admin, arena, auth, campaigns, chat, openai_api, ops, ratings
+from hirachat.web.routers import (
+    admin,
+    arena,
+    auth,
+    campaigns,
+    chat,
+    monitor,
+    openai_api,
+    ops,
+    ratings,
+    versions,
+)
 
 log = logging.getLogger("hirachat.web")
 STATIC = Path(__file__).parent / "static"
@@ -63,14 +75,16 @@ def worker_app() -> FastAPI:
 
 
 def create_app(cfg: Config, answerer: Answerer | None = None, run_migrations: bool = True) -> FastAPI:
-    ws = Workspace(cfg.paths.workspace)
+    ws = Workspace.of(cfg.paths)
     engine = make_engine(cfg.serve.database_url or default_url(ws.root))
     if run_migrations:
         migrate(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.question_log.start()
         yield
+        app.state.question_log.close()  # writes what is queued
         app.state.answerer.close()
         engine.dispose()
 
@@ -88,6 +102,8 @@ def create_app(cfg: Config, answerer: Answerer | None = None, run_migrations: bo
     app.state.sessions = sessions(engine)
     app.state.answerer = answerer or Answerer(cfg)
     app.state.metrics = Metrics()
+    app.state.metrics.watch_database(app.state.sessions)
+    app.state.question_log = QuestionLogWriter(app.state.sessions, cfg.serve, app.state.metrics)
     app.state.started = int(time.time())
 
     @app.exception_handler(RequestValidationError)
@@ -108,13 +124,13 @@ def create_app(cfg: Config, answerer: Answerer | None = None, run_migrations: bo
         log.exception("unhandled error on %s", request.url.path)
         return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
 
-    for module in (ops, auth, chat, ratings, campaigns, arena, admin, openai_api):
+    for module in (ops, auth, chat, ratings, campaigns, arena, admin, monitor, versions, openai_api):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         Guard,
         metrics=app.state.metrics,
-        limiter=SharedRateLimiter(cfg.serve.rate_limit_per_minute, ws.root / "web" / "ratelimit.db"),
+        limiter=SharedRateLimiter(cfg.serve.rate_limit_per_minute, ws.rate_limit_db),
         max_body=cfg.serve.max_body_bytes,
     )
     return app

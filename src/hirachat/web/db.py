@@ -14,11 +14,13 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from hirachat.paths import Workspace
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def default_url(workspace: Path) -> str:
-    path = workspace / "web" / "hirachat.db"
+    path = Workspace(workspace).web_db
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path.resolve()}"
 

@@ -1,11 +1,23 @@
-"""Prometheus metrics for the app (one registry per app): requests, latency, answers, tokens, fallbacks."""
+"""Prometheus metrics for the app (one registry per app): requests, latency, answers, tokens, fallbacks, the
+tables answers used, the question log's health; and, read from the database at each scrape (so every
+worker reports the same), the last 24 hours' questions, abstention and fallback rates and ratings."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session
 
+from hirachat.ops.monitor import last_24h
+from hirachat.web.questionlog import tables_used
+
+log = logging.getLogger("hirachat.web")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -36,6 +48,20 @@ class Metrics:
         self.ratings = Counter("hirachat_ratings", "Ratings stored", registry=r)
         self.votes = Counter("hirachat_votes", "A/B votes stored", ["vote"], registry=r)
         self.rate_limited = Counter("hirachat_rate_limited", "Requests refused by the rate limit", registry=r)
+        self.table_answers = Counter(
+            "hirachat_table_answers", "Answers by a table they used (or were about)", ["table"], registry=r
+        )
+        self.question_log_written = Counter(
+            "hirachat_question_log_written", "Answered questions written to the question log", registry=r
+        )
+        self.question_log_failures = Counter(
+            "hirachat_question_log_failures",
+            "Question-log rows not queued or written, and failed purges (the answer was unaffected)",
+            ["stage"],
+            registry=r,
+        )
+        for stage in ("queue", "write", "purge"):
+            self.question_log_failures.labels(stage)
 
     def answered(self, result: dict[str, Any], surface: str) -> None:
         self.answers.labels(result.get("engine", "?"), surface).inc()
@@ -46,6 +72,48 @@ class Metrics:
             self.fallbacks.inc()
         if result.get("generated_tokens"):
             self.tokens.inc(int(result["generated_tokens"]))
+        for table in tables_used(result):
+            self.table_answers.labels(table).inc()
+
+    def watch_database(self, sessions: Callable[[], AbstractContextManager[Session]]) -> None:
+        """Report the database's figures (``DatabaseCollector``) at each scrape."""
+        self.registry.register(DatabaseCollector(sessions))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class DatabaseCollector(Collector):
+    """Gauges read from the web database at scrape time (a few indexed queries over the last 24 hours).
+    A database that cannot be read leaves them out of that scrape rather than failing it."""
+
+    def __init__(self, sessions: Callable[[], AbstractContextManager[Session]]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.sessions() as db:
+                fig = last_24h(db)
+        except Exception:
+            log.warning("metrics: the question log could not be read", exc_info=True)
+            return
+        nan = float("nan")  # no answers in the window: no rate (a gap in a graph, not a zero)
+        q = GaugeMetricFamily(
+            "hirachat_questions_24h", "Questions answered in the last 24 hours", labels=["surface"]
+        )
+        for surface, n in sorted(fig["questions"].items()):
+            q.add_metric([surface], n)
+        yield q
+        for name, key, doc in (
+            ("hirachat_abstention_rate_24h", "abstention_rate", "Share of answers that abstained, last 24 h"),
+            ("hirachat_fallback_rate_24h", "fallback_rate", "Share of answers that fell back, last 24 h"),
+            ("hirachat_rating_mean_score_24h", "rating_mean", "Mean rating score (1-5), last 24 h"),
+        ):
+            yield GaugeMetricFamily(name, doc, value=nan if fig[key] is None else fig[key])
+        s = GaugeMetricFamily("hirachat_ratings_stored", "Ratings stored, by score", labels=["score"])
+        for score in range(1, 6):
+            s.add_metric([str(score)], fig["ratings_by_score"].get(score, 0))
+        yield s
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())  # no describe-time query: registration must not touch the database

@@ -173,3 +173,51 @@ class Battle(Base):
     vote_client_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class QuestionLog(Base):
+    """One answered question, for monitoring: where and how it was answered, how long it took, whether it
+    abstained or fell back. ``question`` is NULL when ``serve.log_question_text`` is false (then
+    ``question_key`` is too); ``message_id`` links a chat answer to its later ratings."""
+
+    __tablename__ = "question_log"
+    # the figures (counts, rates, percentiles by day) read only this index, never the rows with their text
+    __table_args__ = (
+        Index(
+            "ix_question_log_figures",
+            "created_at",
+            "latency_ms",
+            "abstained",
+            "fallback",
+            "surface",
+            "engine",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    surface: Mapped[str] = mapped_column(String(16))  # chat | api | arena | campaign
+    engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    question_key: Mapped[str | None] = mapped_column(String(500), nullable=True)  # normalised, for grouping
+    interpretation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    abstained: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fallback: Mapped[bool] = mapped_column(Boolean)
+    fallback_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    generated_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+
+class QuestionLogTable(Base):
+    """A table an answer used (from its sources): one row each, so "most asked tables" is a GROUP BY on
+    every database."""
+
+    __tablename__ = "question_log_tables"
+    log_id: Mapped[int] = mapped_column(ForeignKey("question_log.id", ondelete="CASCADE"), primary_key=True)
+    table_id: Mapped[str] = mapped_column(String(200), primary_key=True)

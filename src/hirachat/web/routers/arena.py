@@ -62,6 +62,7 @@ async def battle(body: BattleIn, request: Request, user: CurrentUser, db: DB) ->
     ra, rb = [await anyio.to_thread.run_sync(state.answerer.answer, question, n) for n in (a, b)]
     for r in (ra, rb):
         state.metrics.answered(r, "arena")
+        state.question_log.record(r, "arena", user.id)
     row = Battle(
         id=str(uuid.uuid4()),
         user_id=user.id,

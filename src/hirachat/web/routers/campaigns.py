@@ -90,6 +90,9 @@ async def create_campaign(body: CampaignIn, request: Request, admin: AdminUser, 
         return [answerer.answer(it["question"], body.model) for it in items]
 
     answers = await anyio.to_thread.run_sync(answer_all)
+    for res in answers:
+        request.app.state.metrics.answered(res, "campaign")
+        request.app.state.question_log.record(res, "campaign", admin.id)
     campaign = Campaign(
         name=body.name,
         description=body.description,

@@ -58,6 +58,7 @@ def store_message(
         for k in (
             "sources",
             "interpretation",
+            "data_version",
             "display",
             "table",
             "qtype",
@@ -113,6 +114,7 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
                     ev["message_id"] = await anyio.to_thread.run_sync(
                         store_message, request, conv.id, ev, body, gen.max_new_tokens
                     )
+                    state.question_log.record(ev, "chat", user.id, ev["message_id"])
                     ev["conversation_id"] = conv.id
                     yield sse(ev, "done")
         except Exception as exc:  # the stream has started: report in-band
@@ -164,6 +166,7 @@ def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
                 "abstained": m.abstained,
                 "sources": m.meta.get("sources") or [],
                 "interpretation": m.meta.get("interpretation") or "",
+                "data_version": m.meta.get("data_version"),
                 "display": m.meta.get("display"),
                 "rating": mine.get(m.id),  # the evaluator's own rating: shown, revised, never doubled
                 "created_at": m.created_at.isoformat(),

@@ -117,6 +117,7 @@ async def completions(
     if not body.stream:
         res = await anyio.to_thread.run_sync(state.answerer.answer, question, body.model, gen, history)
         state.metrics.answered(res, "api")
+        state.question_log.record(res, "api", user.id if user else None)
         return head | {
             "object": "chat.completion",
             "choices": [
@@ -162,6 +163,7 @@ async def completions(
     def from_result(ev: dict[str, Any], shown: str) -> str:
         """The last content (hints appended after a "no data") and the finishing chunk with sources."""
         state.metrics.answered(ev, "api")
+        state.question_log.record(ev, "api", user.id if user else None)
         rest = ev["answer"][len(shown) :] if ev["answer"].startswith(shown) else ""
         return (chunk({"content": rest}) if rest else "") + chunk({}, "stop", hirachat=_extra(ev))
 
@@ -184,5 +186,6 @@ def _extra(res: dict[str, Any]) -> dict[str, Any]:
         "reason",
         "fallback_reason",
         "latency_ms",
+        "data_version",
     )
     return {k: res.get(k) for k in keys if res.get(k) is not None}

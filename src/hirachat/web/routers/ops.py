@@ -33,6 +33,7 @@ def healthz(request: Request) -> JSONResponse:
     try:
         with state.answerer.lock:
             checks["tables"] = len(state.answerer.svc.store.tables())
+        checks["data_version"] = state.answerer.version
     except Exception as exc:
         checks["tables"] = f"error: {type(exc).__name__}"
     ok = checks["database"] == "ok" and isinstance(checks["tables"], int)

@@ -109,6 +109,7 @@ function show(tab) {
   if (tab === "campaigns") loadCampaigns();
   if (tab === "arena") loadLeaderboard();
   if (tab === "admin") loadProgress();
+  if (tab === "monitor") loadMonitor();
 }
 for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => show(b.dataset.tab));
 
@@ -262,6 +263,7 @@ function finishMessage(view, res) {
   const badges = el("div", { class: "badges" });
   if (res.abstained) badges.append(el("span", { class: "badge abstained" }, "자료 없음 (답변 보류)"));
   badges.append(el("span", { class: "badge" }, `엔진: ${res.engine}`));
+  if (res.data_version) badges.append(el("span", { class: "badge version" }, `자료 버전 ${res.data_version}`));
   if (res.fallback_reason) badges.append(el("span", { class: "badge warn", title: res.fallback_reason }, "검증 실패 → 자료 기반 답변"));
   view.meta.append(badges);
   const table = sourcesTable(res.sources, res.display);
@@ -508,8 +510,30 @@ async function loadUsers() {
   }
 }
 
+async function loadVersions() {
+  const box = $("#versions");
+  const v = await api("/api/admin/data/versions");
+  if (!v.versions.length) { box.replaceChildren(el("p", { class: "hint" }, "버전 없음 (data update 전의 저장소)")); return; }
+  const rows = v.versions.map((x) => {
+    const serving = x.name === v.serving;
+    const use = el("button", { class: "link", onclick: async () => {
+      await api(`/api/admin/data/versions/${encodeURIComponent(x.name)}/activate`, { method: "POST" });
+      loadVersions();
+    } }, "이 버전으로 전환");
+    const records = Object.values(x.tables).reduce((a, b) => a + b, 0);
+    return el("tr", { class: serving ? "serving" : "" },
+      el("td", {}, x.name + (serving ? " (사용 중)" : "")), el("td", {}, when(x.created)),
+      el("td", {}, x.files.map((f) => f.file).join(", ") || x.note || "-"),
+      el("td", {}, records.toLocaleString("ko-KR")), el("td", {}, serving ? "" : use));
+  });
+  const head = el("tr", {}, ...["버전", "만든 때", "파일", "레코드", ""].map((h) => el("th", {}, h)));
+  box.replaceChildren(el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows)));
+  if (v.switch_error) box.append(el("p", { class: "status" }, `전환 실패: ${v.switch_error}`));
+}
+
 async function loadProgress() {
   loadUsers();
+  loadVersions();
   const box = $("#progress");
   box.replaceChildren();
   for (const c of await api("/api/admin/campaigns")) {
@@ -523,5 +547,81 @@ async function loadProgress() {
         `품질 ${fmt(ag.score_alpha_ordinal)} · 사실 여부 ${fmt(ag.factual_alpha_nominal)} · 환각 ${fmt(ag.hallucination_alpha_nominal)}`)));
   }
 }
+
+// ---- monitoring (admins) -------------------------------------------------------------------------------
+const REASONS = { entity: "해당 자료 없음", empty: "값 비어 있음", ambiguous: "모호한 질문", dimension: "구분 없음",
+  year: "연도 자료 없음", period: "기간 자료 없음", drift: "그 해에 없는 항목", scope: "기관 범위 다름",
+  statistic: "제공하지 않는 통계", age: "연령 구분 불가" };
+const SURFACES = { chat: "채팅", api: "API", arena: "A/B 비교", campaign: "평가 과제" };
+let monitorCharts = [];
+
+function pct(x) { return x == null ? "-" : `${(x * 100).toFixed(1)}%`; }
+function shortDay(d) { return `${Number(d.slice(5, 7))}/${Number(d.slice(8, 10))}`; }
+
+function monitorChart(id, config) {
+  if (!window.Chart) return;
+  window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  const base = { responsive: true, maintainAspectRatio: false, animation: false };
+  monitorCharts.push(new window.Chart($(id), { ...config, options: { ...base, ...config.options } }));
+}
+
+async function loadMonitor() {
+  const days = Number(new FormData($("#monitor-form")).get("days")) || 30;
+  const tz = -new Date().getTimezoneOffset(); // days are the admin's own calendar days
+  const m = await api(`/api/admin/monitor?days=${days}&tz=${tz}`);
+  for (const c of monitorCharts) c.destroy();
+  monitorCharts = [];
+  const s = m.settings;
+  $("#monitor-settings").textContent = !s.log_questions ? "질문 기록이 꺼져 있습니다 (serve.log_questions)."
+    : `질문 기록 보관 ${s.log_retention_days ? s.log_retention_days + "일" : "무기한"}` + (s.log_question_text ? "" : " · 질문 문장은 저장하지 않음");
+  const t = m.totals;
+  const stat = (label, value) => el("div", { class: "stat" }, label, el("b", {}, value));
+  $("#monitor-summary").replaceChildren(
+    stat("질문", t.questions.toLocaleString("ko-KR")), stat("답변 보류율", pct(t.abstention_rate)),
+    stat("대체율", pct(t.fallback_rate)), stat("응답 시간 p50", t.p50_ms == null ? "-" : `${t.p50_ms} ms`),
+    stat("응답 시간 p95", t.p95_ms == null ? "-" : `${t.p95_ms} ms`),
+    stat("평가된 답변", `${t.rated.rated_answers}건` + (t.rated.mean_score == null ? "" : ` · 평균 ${t.rated.mean_score}점`)));
+  const labels = m.daily.map((d) => shortDay(d.day));
+  const x = { title: { display: true, text: "날짜" } };
+  monitorChart("#chart-questions", { type: "bar",
+    data: { labels, datasets: [{ label: "질문 수", data: m.daily.map((d) => d.questions), backgroundColor: "#1f5fbf" }] },
+    options: { scales: { x, y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "질문 수" } } } } });
+  monitorChart("#chart-latency", { type: "line",
+    data: { labels, datasets: [["p50", "p50_ms", "#1f5fbf"], ["p95", "p95_ms", "#a35200"], ["p99", "p99_ms", "#b00020"]].map(([name, k, color]) =>
+      ({ label: `${name} 응답 시간`, data: m.daily.map((d) => d[k]), borderColor: color, spanGaps: false })) },
+    options: { scales: { x, y: { beginAtZero: true, title: { display: true, text: "응답 시간 (ms)" } } } } });
+  monitorChart("#chart-rates", { type: "line",
+    data: { labels, datasets: [
+      { label: "답변 보류율", data: m.daily.map((d) => d.abstention_rate == null ? null : d.abstention_rate * 100), borderColor: "#a35200" },
+      { label: "대체율 (검증 실패)", data: m.daily.map((d) => d.fallback_rate == null ? null : d.fallback_rate * 100), borderColor: "#6a3fb5" }] },
+    options: { scales: { x, y: { beginAtZero: true, max: 100, title: { display: true, text: "비율 (%)" } } } } });
+  monitorChart("#chart-ratings", { type: "bar",
+    data: { labels: m.ratings.map((d) => shortDay(d.day)), datasets: [
+      { label: "평가 수", data: m.ratings.map((d) => d.ratings), backgroundColor: "#9db8e3", yAxisID: "y" },
+      { type: "line", label: "평균 점수", data: m.ratings.map((d) => d.mean_score), borderColor: "#1f5fbf", yAxisID: "score" }] },
+    options: { scales: { x, y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "평가 수" } },
+      score: { position: "right", min: 1, max: 5, title: { display: true, text: "평균 점수 (1–5)" }, grid: { drawOnChartArea: false } } } } });
+  monitorChart("#chart-tables", { type: "bar",
+    data: { labels: m.tables.map((t) => t.title), datasets: [
+      { label: "질문 수", data: m.tables.map((t) => t.questions), backgroundColor: "#1f5fbf" },
+      { label: "답변 보류", data: m.tables.map((t) => t.abstained), backgroundColor: "#a35200" }] },
+    options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "질문 수" } },
+      y: { ticks: { callback: (i) => { const t = m.tables[i].title; return t.length > 16 ? t.slice(0, 15) + "…" : t; } } } } } });
+  const table = (heads, rows) => el("table", {}, el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))), el("tbody", {}, ...rows));
+  $("#monitor-abstained").replaceChildren(m.abstained_questions.length
+    ? table(["질문", "해석", "사유", "횟수", "마지막"], m.abstained_questions.map((q) => el("tr", {},
+      el("td", {}, q.question ?? "(저장 안 함)"), el("td", {}, q.interpretation || "(해석 없음)"),
+      el("td", {}, REASONS[q.reason] || q.reason || "-"), el("td", { class: "num" }, q.count), el("td", {}, when(q.last)))))
+    : el("p", { class: "hint" }, "이 기간에 답변을 보류한 질문이 없습니다."));
+  $("#monitor-recent").replaceChildren(m.recent.length
+    ? table(["시각", "경로", "모델", "질문", "보류", "대체", "응답 시간", "평가"], m.recent.map((r) => el("tr", {},
+      el("td", {}, when(r.time)), el("td", {}, SURFACES[r.surface] || r.surface), el("td", {}, r.model || r.engine),
+      el("td", {}, r.question ?? r.interpretation ?? ""), el("td", {}, r.abstained ? REASONS[r.reason] || r.reason || "예" : ""),
+      el("td", { title: r.fallback_reason || "" }, r.fallback ? "예" : ""), el("td", { class: "num" }, `${Math.round(r.latency_ms)} ms`),
+      el("td", {}, r.ratings ? `${r.mean_score}점 (${r.ratings})` : ""))))
+    : el("p", { class: "hint" }, "기록된 질문이 없습니다."));
+}
+
+$("#monitor-form").addEventListener("submit", (e) => { e.preventDefault(); loadMonitor(); });
 
 start();

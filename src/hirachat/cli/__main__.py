@@ -1,0 +1,5 @@
+"""``python -m hirachat.cli``."""
+
+from hirachat.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Operations: doctor, data versions, monitoring."""
