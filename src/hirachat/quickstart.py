@@ -128,5 +128,8 @@ def run_quickstart(
     echo(
         "      ingest your own HIRA downloads: hira-chat data ingest FILE.csv FILE.xlsx && hira-chat data build"
     )
+    echo(
+        "      a new release later (a new version; servers switch without restart): hira-chat data update FILE.csv"
+    )
     echo("      web app for experts: hira-chat users add admin --role admin && hira-chat serve")
     return ws.cleaned

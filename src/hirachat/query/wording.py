@@ -290,7 +290,7 @@ class Composer:
 
     def why_dimension(self, dim: str, value: str) -> str:
         return (
-            f"「{self.title}」에는 {T.by(T.dim_label(dim))} 구분이 없어 {value}의 값을 알 수 없습니다. "
+            f"「{self.title}」에는 {T.by(T.dim_label(dim))} 구분이 없어 '{value}' 조건을 적용할 수 없습니다. "
             f"이 표의 구분은 {', '.join(T.dim_label(d) for d in self.info.dims)}입니다."
         )
 
