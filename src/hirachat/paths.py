@@ -88,10 +88,6 @@ class Workspace:
     def store_dir(self) -> Path:
         return self.resolve(self.store)
 
-    @property
-    def processed(self) -> Path:
-        return self.store_dir
-
     def resolve(self, p: Path) -> Path:
         """A relative path from the config is taken relative to the workspace root."""
         return p if p.is_absolute() else self.root / p

@@ -32,7 +32,7 @@ from hirachat.config import DataConfig
 from hirachat.data.ingest import IngestReport, ingest
 from hirachat.data.store import FactStore, quote_ident
 from hirachat.errors import StoreError
-from hirachat.paths import CURRENT_FILE, STORE_FILE, VERSIONS_DIR, store_path
+from hirachat.paths import CURRENT_FILE, STORE_FILE, VERSIONS_DIR, index_dir, quarantine_dir, store_path
 
 VERSION_FILE = "version.json"
 _EXAMPLES = 5  # keys shown per table and kind of change
@@ -155,9 +155,9 @@ def _adopt(store_dir: Path) -> None:
     """A store made before versions becomes v0001 (its files moved: an open reader keeps its handle)."""
     target = store_dir / VERSIONS_DIR / "v0001"
     target.mkdir(parents=True)
-    for name in (STORE_FILE, "quarantine", "index"):
-        if (store_dir / name).exists():
-            os.replace(store_dir / name, target / name)
+    for path in (store_dir / STORE_FILE, quarantine_dir(store_dir), index_dir(store_dir)):
+        if path.exists():
+            os.replace(path, target / path.name)
     _write_version(target, "v0001", None, [], note="the store as it was before versions")
     write_text(store_dir / CURRENT_FILE, "v0001\n")
 
@@ -241,8 +241,8 @@ def _keep_failed(root: Path, building: Path, reports: list[IngestReport]) -> Pat
     """The reports and quarantine files of a rejected release, for the operator; its database is dropped."""
     kept = root / "failed" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     kept.mkdir(parents=True, exist_ok=True)
-    if (building / "quarantine").is_dir():
-        shutil.copytree(building / "quarantine", kept / "quarantine", dirs_exist_ok=True)
+    if quarantine_dir(building).is_dir():
+        shutil.copytree(quarantine_dir(building), quarantine_dir(kept), dirs_exist_ok=True)
     body = json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2)
     write_text(kept / "reports.json", body)
     return kept
