@@ -1,7 +1,14 @@
 import numpy as np
 import pandas as pd
 
-from hirachat.data.normalize import norm_category, parse_numbers, read_header, split_region, unit_in_text
+from hirachat.data.normalize import (
+    norm_category,
+    parse_numbers,
+    read_header,
+    split_region,
+    unit_in_text,
+    units_in_text,
+)
 from hirachat.dataset.templates import josa, ro
 
 
@@ -29,8 +36,17 @@ def test_numbers_trailing_spaces_blank_scientific_and_garbage() -> None:
     assert pc.values[0] == 5 and pc.values[1] == 1234 and np.isnan(pc.values[2])
     assert pc.values[3] == 1.79e11 and pc.approx.tolist() == [False, False, False, True, False, False]
     assert pc.invalid.tolist() == [False, False, False, False, True, False]
-    zero = parse_numbers(pd.Series(["", None, "-"]), blank_as_zero=True)
-    assert zero.values.tolist() == [0.0, 0.0, 0.0]
+    zero = parse_numbers(pd.Series(["", None, "-", "*", "x", "12"]), blank_as_zero=True)
+    # a blank cell of a portal export is 0; '-', '*', 'x' are cells the portal does not publish: never 0
+    assert zero.values[:2].tolist() == [0.0, 0.0] and np.isnan(zero.values[2:5]).all()
+    assert zero.suppressed is not None and zero.suppressed.tolist() == [False, False, True, True, True, False]
+    assert not zero.invalid.any()
+
+
+def test_units_listed_once_in_a_title() -> None:
+    assert units_in_text("질병 통계 (단위_명, 일, 건, 천원)") == ["명", "일", "건", "천원"]
+    assert units_in_text("(단위: 천원)") == ["천원"]
+    assert units_in_text("요양기관 현황") == []
 
 
 def test_unit_in_title() -> None:

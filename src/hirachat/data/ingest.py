@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hirachat.atomic import write_jsonl
 from hirachat.config import DataConfig
-from hirachat.data.masters import detect, read_master
+from hirachat.data.masters import change_sheet, detect, read_master
 from hirachat.data.readers import bounded, read_any
 from hirachat.data.schema import NormalizedTable, normalize_grid
 from hirachat.data.store import FactStore
@@ -43,6 +43,10 @@ class IngestReport:
     superseded: list[str] = field(default_factory=list)
     quarantine_file: str | None = None
     error: str | None = None
+    rows_noted: int = 0  # footnote rows (※ …) read below or inside the data: notes, not facts
+    cells_suppressed: int = 0  # cells the portal does not publish (-, *, x): stored as suppressed
+    layout: str | None = None  # the inferred header layout, in words
+    scope: dict[str, str] = field(default_factory=dict)  # constant dimensions from the title / file name
 
     def line(self) -> str:
         where = self.file + (f" [{self.sheet}]" if self.sheet else "")
@@ -56,11 +60,22 @@ class IngestReport:
                 f"rows read {self.rows_read:,}, stored {self.rows_stored:,}"
             )
             return "".join([text, *(f"\n    note: {n}" for n in self.notes)])
+        fmt = self.encoding or ("xls" if self.file.lower().endswith(".xls") else "xlsx")
         text = (
-            f"stored {where} → {self.table_id} ({self.encoding or 'xlsx'}; {', '.join(self.periods) or 'no period'}): "
+            f"stored {where} → {self.table_id} ({fmt}; {_span(self.periods)}): "
             f"rows read {self.rows_read:,}, stored {self.rows_stored:,} ({self.facts_stored:,} records), "
             f"quarantined {self.rows_quarantined:,}, approximate cells {self.cells_approx:,}"
         )
+        if self.layout:
+            text += f"\n    layout: {self.layout}"
+        if self.scope:
+            text += "\n    whole file: " + ", ".join(f"{d} = {v}" for d, v in self.scope.items())
+        text += (
+            f"\n    rows: {self.rows_read + self.rows_noted:,} below the header = {self.rows_stored:,} stored + "
+            f"{self.rows_quarantined:,} quarantined + {self.rows_noted:,} notes"
+        )
+        if self.cells_suppressed:
+            text += f"; {self.cells_suppressed:,} cells not published (suppressed)"
         if self.blank_rows:
             text += f"\n    blank rows skipped: {self.blank_rows:,}"
         if self.quarantine_file:
@@ -73,6 +88,14 @@ class IngestReport:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _span(periods: list[str]) -> str:
+    if not periods:
+        return "no period"
+    if len(periods) > 6:
+        return f"{len(periods)} periods, {periods[0]} … {periods[-1]}"
+    return ", ".join(periods)
 
 
 def sha256_file(path: Path) -> str:
@@ -130,7 +153,12 @@ def ingest_file(
             rep.status = "unchanged"
             reports.append(rep)
             continue
-        if (cols := detect(grid)) is not None:  # a code master: code → names, not statistics
+        changed = change_sheet(grid, current().master_changes)
+        if changed is not None and (cols := detect(changed, min_rows=1)) is not None:
+            grid = changed  # a 신설 / 변경 / 삭제 sheet: a change file of its master
+        else:
+            cols = detect(grid)
+        if cols is not None:  # a code master: code → names, not statistics
             m = read_master(grid, cols, current().master_changes)
             meta = {"source_id": source_id, "sha256": sha, "file_name": path.name, "sheet": sheet}
             what = f"change file ({m.change_column})" if m.change_column else "master"
@@ -168,6 +196,17 @@ def ingest_file(
         rep.cells_approx = int(nt.frame["_approx"].dropna().map(lambda a: a.count(",") + 1).sum())
         rep.periods = nt.periods
         rep.measures = [m.name for m in nt.measures]
+        rep.rows_noted = nt.note_rows
+        rep.cells_suppressed = (
+            int(nt.frame["_suppressed"].dropna().map(lambda a: a.count(",") + 1).sum())
+            if len(nt.frame)
+            else 0
+        )
+        facts = int(nt.frame[[m.name for m in nt.measures]].notna().to_numpy().sum()) + rep.cells_suppressed
+        implied = [m.name for m in nt.measures if m.name not in nt.layout.get("measures", [])]
+        said = f" × {{{', '.join(implied)}}} (named by the title or file name)" if implied else ""
+        rep.layout = f"{nt.layout.get('text', '')}{said}; {facts:,} facts" if nt.layout else None
+        rep.scope = dict(nt.scope)
         rep.notes = nt.notes + [
             f"key given twice with different figures, row {d.kept} kept (first in the file), row {d.dropped} "
             f"quarantined: {bounded(d.key, 80)}"
@@ -208,7 +247,9 @@ def ingest(
     for p in paths:
         if p.is_dir():
             files += sorted(
-                f for f in p.rglob("*") if f.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv")
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".xls", ".txt", ".tsv")
             )
         else:
             files.append(p)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from hirachat.data.readers import RawGrid
+from hirachat.data.readers import RawGrid, is_period_token
 from hirachat.data.vocab import DIMENSION_SYNONYMS, MEASURE_SYNONYMS
 
 _CODE_HEADER = re.compile(r"코드|기호|code", re.I)
@@ -91,6 +91,27 @@ class Master:
     notes: list[str] = field(default_factory=list)
 
 
+def change_sheet(grid: RawGrid, changes: dict[str, tuple[str, ...]]) -> RawGrid | None:
+    """A sheet of a change workbook named for its change (신설 / 변경 / 삭제 sheets, or a title saying 신설 내역)
+    without a change column of its own: the grid with a 변경구분 column holding that change on every row, so
+    it is stored as a change file of its master, never as a statistics table."""
+    words = {w: op for op, ws in changes.items() for w in ws}
+    op = change_of((grid.sheet or "").strip(), words)
+    if op is None:
+        return None
+    if any(change_of(c, words) for r in grid.rows[:50] for c in r):
+        return None  # it has a change column already
+    return replace(
+        grid,
+        header=[*grid.header, "변경구분"],
+        rows=[[*r, op] for r in grid.rows],
+        header_rows=[
+            [*r, "변경구분" if i == len(grid.header_rows) - 1 else None]
+            for i, r in enumerate(grid.header_rows)
+        ],
+    )
+
+
 def _clean_header(h: str) -> str:
     return re.sub(r"\s+", "", h.replace("|", " "))
 
@@ -102,11 +123,17 @@ def _share(values: list[str | None], pred: re.Pattern[str]) -> float:
     )
 
 
-def detect(grid: RawGrid) -> tuple[int, int] | None:
-    """(code column, name column) when the grid is a code master, else None."""
+def detect(grid: RawGrid, min_rows: int = 3) -> tuple[int, int] | None:
+    """(code column, name column) when the grid is a code master, else None. ``min_rows``: the fewest codes
+    a master holds (a change sheet may list one deletion)."""
     header = [_clean_header(h) for h in grid.header]
     if any(h in MEASURE_SYNONYMS or DIMENSION_SYNONYMS.get(h) == "진료년도" for h in header):
         return None  # a statistics table: it counts something, per period
+    parts = [p for h in grid.header for p in h.split("|")]
+    if any(is_period_token(p) for p in parts) or any(
+        is_period_token(c) for row in grid.header_rows for c in row if c
+    ):
+        return None  # periods over the columns: a statistics table whatever its measure is called
     sample = grid.rows[:2000]
     cols = list(zip(*sample, strict=False)) if sample else []
     if not cols:
@@ -118,11 +145,11 @@ def detect(grid: RawGrid) -> tuple[int, int] | None:
             break
         values = list(cols[i])
         filled = [v for v in values if v]
-        if len(filled) < max(3, len(values) // 10):
+        if len(filled) < max(min_rows, len(values) // 10):
             continue
         if _CODE_HEADER.search(h) and _share(values, _CODE_VALUE) >= 0.8:
             distinct = len(set(filled))  # a code column names many things; a flag column (0/1) does not
-            if distinct >= max(3, 0.2 * len(filled)):
+            if distinct >= max(min_rows, 0.2 * len(filled)):
                 codes.append((distinct, i))
         if _NAME_HEADER.search(h) and not _CODE_HEADER.search(h):
             # a product's own name is mostly Korean, filled and distinct; a maker's name repeats
@@ -138,9 +165,9 @@ def detect(grid: RawGrid) -> tuple[int, int] | None:
 
 
 def _kind(codes: list[str], title: str) -> str:
-    if re.search(r"KCD|상병|질병", title, re.I) or sum(
-        bool(re.fullmatch(r"[A-Z]\d{2}.*", c)) for c in codes
-    ) > 0.8 * len(codes):
+    """What a master names: its title says so first (a 행위 change sheet's codes B0231 look like KCD codes),
+    then the shape of its codes."""
+    if re.search(r"KCD|상병|질병", title, re.I):
         return "disease"
     if re.search(r"ATC", title, re.I):
         return "atc"
@@ -148,6 +175,8 @@ def _kind(codes: list[str], title: str) -> str:
         return "drug"
     if re.search(r"수가|행위", title):
         return "procedure"
+    if sum(bool(re.fullmatch(r"[A-Z]\d{2}.*", c)) for c in codes) > 0.8 * len(codes):
+        return "disease"
     return "code"
 
 

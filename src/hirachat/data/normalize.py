@@ -35,6 +35,11 @@ UNIT_SCALE = {
 }
 KNOWN_UNITS = ("백만원", "천원", "억원", "원", "명", "건", "일", "회", "개소", "개", "%")
 _PAREN = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
+# cells a portal export does not publish (small counts): stored as suppressed, never 0, never dropped
+SUPPRESSED_MARKS = frozenset({"-", "–", "—", "*", "x", "X", "…", "...", "ㆍ"})
+_UNIT_LIST = re.compile(
+    r"단위\s*[_:：]?\s*((?:(?:백만원|천원|억원|원|명|건|일|회|개소|개|%)\s*[,，/·ㆍ]?\s*)+)"
+)
 _UNIT_IN_TEXT = re.compile(r"단위\s*[_:：]?\s*(백만원|천원|억원|원|명|건|일|회|개소|개|%)")
 _SCI = re.compile(r"^[-+]?\d+(\.\d+)?[eE][-+]?\d+$")
 _PLAIN = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -88,6 +93,16 @@ def unit_in_text(text: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def units_in_text(text: str | None) -> list[str]:
+    """Every unit a title states, in order: '(단위_명, 일, 건, 천원)' → ['명', '일', '건', '천원']."""
+    if not text:
+        return []
+    m = _UNIT_LIST.search(squash(text))
+    if not m:
+        return []
+    return re.findall(r"백만원|천원|억원|원|명|건|일|회|개소|개|%", m.group(1))
+
+
 def scale_unit(unit: str | None) -> tuple[str | None, int]:
     """천원 → (원, 1000): amounts are stored in base units so every table answers in 원."""
     if unit in UNIT_SCALE:
@@ -139,6 +154,9 @@ class ParsedColumn:
     integer: bool  # every value an integer
     rounded: int = 0  # of the approximate cells, how many are digits rounded to a few significant figures
     rounded_from: float | None = None  # the magnitude from which the column's values are rounded
+    suppressed: np.ndarray | None = (
+        None  # bool: a cell the portal does not publish (-, *, x, …): null, never 0
+    )
 
 
 def significant(x: float) -> int:
@@ -194,7 +212,8 @@ def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
         n = len(values)
         return ParsedColumn(values, rounded, np.zeros(n, dtype=bool), True, int(rounded.sum()), start)
     s = stripped.astype("string").str.replace("\u2212", "-", regex=False)
-    blank = s.isna() | (s == "") | s.isin(["-", "–", "—"])
+    hidden = s.isin(list(SUPPRESSED_MARKS)).fillna(False).to_numpy(dtype=bool)
+    blank = s.isna() | (s == "") | s.isin(list(SUPPRESSED_MARKS))
     approx = s.str.match(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
     plain = s.str.match(_PLAIN.pattern).fillna(False).to_numpy(dtype=bool)
     blank_np = blank.to_numpy(dtype=bool)
@@ -202,8 +221,8 @@ def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
     cleaned = s.where(~pd.Series(invalid, index=s.index)).str.replace(",", "", regex=False)
     values = pd.to_numeric(cleaned.where(~blank), errors="coerce").to_numpy(dtype="float64")
     if blank_as_zero:
-        values = np.where(blank_np, 0.0, values)
+        values = np.where(blank_np & ~hidden, 0.0, values)
     finite = values[~np.isnan(values)]
     integer = bool(np.all(np.mod(finite, 1) == 0)) if finite.size else True
     rounded, start = rounded_cells(np.where(approx, np.nan, values))
-    return ParsedColumn(values, approx | rounded, invalid, integer, int(rounded.sum()), start)
+    return ParsedColumn(values, approx | rounded, invalid, integer, int(rounded.sum()), start, hidden)

@@ -1,7 +1,9 @@
-"""Read HIRA downloads into raw grids: CSV (UTF-8, UTF-8 BOM, CP949/EUC-KR, CRLF) and XLSX portal exports.
+"""Read HIRA downloads into raw grids: CSV (UTF-8, UTF-8 BOM, CP949/EUC-KR, CRLF), XLSX portal exports and
+legacy ``.xls`` (BIFF) workbooks.
 
 A reader only finds the text: encoding, delimiter, sheets, merged cells, title rows above the header,
-multi-row headers, footnote rows below the data. It never interprets values; ``normalize`` does.
+the stack of header rows (a row of periods such as 2021 / 2022 counts as a header row), footnote rows
+below the data. It never interprets values; ``layout`` reads the header stack and ``normalize`` the cells.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from hirachat.errors import InputFileError
 
 MAX_HEADER_SCAN = 30
 _NUMERIC = re.compile(r"^\s*[-+−]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][-+]?\d+)?\s*%?\s*$")
+# a period written as a column label: 2021, 2021년, 2021년도, 2021년 1분기, 2021.01, 2018년 01월, 2021Q1
+PERIOD_TOKEN = re.compile(
+    r"^\s*((?:19|20)\d{2})\s*(?:년도?)?\s*"
+    r"(?:[.\-/]?\s*(0?[1-9]|1[0-2])\s*월?|(\d)\s*/?\s*4?\s*분기|[Qq]\s*([1-4])|([1-4])\s*[Qq])?\s*(?:\.0)?\s*$"
+)
 _NOTE = re.compile(r"^\s*(※|\*|주\s*[):：]|자료\s*[:：]|출처\s*[:：]|단위\s*[:：]|비고)")
 
 
@@ -36,6 +43,10 @@ class RawGrid:
     blank_rows: int = 0
     portal_layout: bool = False  # title row above the header: a portal (OLAP) export
     skipped: list[str] = field(default_factory=list)  # other sheets of the workbook that hold no table
+    header_rows: list[list[str | None]] = field(default_factory=list)  # the header stack, top first, as read
+    header_row_numbers: list[int] = field(default_factory=list)
+    sheets: int = 1  # sheets of the workbook that hold a table (1 for CSV)
+    note_rows: int = 0  # footnote rows below or inside the data (※ …), kept in ``notes``
 
 
 def is_numeric_text(v: str | None) -> bool:
@@ -99,6 +110,21 @@ def _has_numbers(cells: list[str | None]) -> bool:
     return any(is_numeric_text(c) for c in cells)
 
 
+def is_period_token(v: str | None) -> bool:
+    return v is not None and bool(PERIOD_TOKEN.match(v))
+
+
+def _is_period_row(cells: list[str | None]) -> bool:
+    """A header row of periods (진료년도 | 2021 | | 2022 |): every number in it is a period, at least two
+    distinct periods, increasing from left to right."""
+    filled = [c for c in cells if c is not None]
+    periods = [c for c in filled if is_period_token(c)]
+    if len(set(periods)) < 2 or any(is_numeric_text(c) and not is_period_token(c) for c in filled):
+        return False
+    keys = [re.sub(r"\D", "", p).ljust(6, "0") for p in dict.fromkeys(periods)]
+    return keys == sorted(keys)
+
+
 def _is_note(cells: list[str | None]) -> bool:
     filled = [c for c in cells if c is not None]
     return len(filled) == 1 and bool(_NOTE.match(filled[0]))
@@ -114,7 +140,7 @@ def _frame(
         raise InputFileError(f"{path}{'' if sheet is None else f' [{sheet}]'}: no data (empty file or sheet)")
     head_at = None
     for i, (_, cells) in enumerate(content[:MAX_HEADER_SCAN]):
-        if _looks_like_header(cells):
+        if _looks_like_header(cells) or _is_period_row(cells):
             head_at = i
             break
     if head_at is None:
@@ -124,10 +150,15 @@ def _frame(
         )
     title_lines = [" ".join(dict.fromkeys(c for c in cells if c)) for _, cells in content[:head_at]]
     header_rows = [content[head_at][1]]
+    header_numbers = [content[head_at][0]]
     j = head_at + 1
-    # continuation rows of a merged, multi-row header: text only, no numbers
-    while j < len(content) - 1 and not _has_numbers(content[j][1]) and _looks_like_header_cont(content[j][1]):
+    # continuation rows of a multi-row header: text and periods only, no other numbers
+    while j < len(content) - 1 and (
+        (not _has_numbers(content[j][1]) and _looks_like_header_cont(content[j][1]))
+        or _is_period_row(content[j][1])
+    ):
         header_rows.append(content[j][1])
+        header_numbers.append(content[j][0])
         j += 1
     width = max(len(r) for r in header_rows)
     header = []
@@ -156,6 +187,9 @@ def _frame(
         notes=notes,
         blank_rows=blank,
         portal_layout=bool(title_lines),
+        header_rows=[list(r) + [None] * (width - len(r)) for r in header_rows],
+        header_row_numbers=header_numbers,
+        note_rows=len(notes),
     )
 
 
@@ -295,12 +329,90 @@ def read_xlsx(path: Path) -> list[RawGrid]:
                 skipped.append(f"[{ws.title}] {bounded(str(exc).split(': ', 1)[-1])}")
     finally:
         wb.close()
+    return _workbook(path, grids, skipped)
+
+
+def _workbook(path: Path, grids: list[RawGrid], skipped: list[str]) -> list[RawGrid]:
     if not grids:
         raise InputFileError(
             f"{path}: no sheet holds a table" + (f" ({'; '.join(skipped)})" if skipped else "")
         )
     grids[0].skipped = skipped
+    for g in grids:
+        g.sheets = len(grids)
     return grids
+
+
+def read_xls(path: Path) -> list[RawGrid]:
+    """A legacy BIFF workbook (the portal's ``.xls`` downloads), with the same bounds as XLSX: every sheet
+    that holds a table, merged cells filled from their top-left cell, numbers as numbers, text as text."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises its own XLRDError, struct errors and others on damaged files
+        try:  # some portal .xls files carry no formatting records: read them without merged cells
+            book = xlrd.open_workbook(str(path), on_demand=True)
+        except Exception:
+            raise InputFileError(
+                f"{path}: not a readable .xls workbook ({type(exc).__name__}: {exc})"
+            ) from exc
+    grids: list[RawGrid] = []
+    skipped: list[str] = []
+    try:
+        for idx in range(book.nsheets):
+            sh = book.sheet_by_index(idx)
+            if sh.nrows * max(1, sh.ncols) > MAX_CELLS:
+                raise InputFileError(
+                    f"{path} [{sh.name}]: more than {MAX_CELLS:,} cells ({sh.nrows:,} rows × {sh.ncols} "
+                    "columns); split the workbook or export it as CSV"
+                )
+            used = min(sh.ncols, MAX_COLUMNS)
+            cells: list[list[str | None]] = []
+            for r in range(sh.nrows):
+                row = [_xls_cell(sh.cell(r, c), book.datemode) for c in range(used)]
+                if sh.ncols > MAX_COLUMNS and any(
+                    sh.cell_value(r, c) not in ("", None) for c in range(MAX_COLUMNS, sh.ncols)
+                ):
+                    raise InputFileError(
+                        f"{path} [{sh.name}]: row {r + 1} has data beyond the limit of {MAX_COLUMNS} columns: "
+                        "not a statistics table or code master"
+                    )
+                cells.append(row)
+            while cells and not any(c is not None for c in cells[-1]):
+                cells.pop()
+            if not cells:
+                continue
+            for r0, r1, c0, c1 in getattr(sh, "merged_cells", []) or []:
+                if r0 >= len(cells) or c0 >= used:
+                    continue
+                top = cells[r0][c0]
+                for r in range(r0, min(r1, len(cells))):
+                    for c in range(c0, min(c1, used)):
+                        cells[r][c] = top
+            try:
+                grids.append(_frame(path, sh.name, None, [(i + 1, r) for i, r in enumerate(cells)]))
+            except InputFileError as exc:
+                skipped.append(f"[{sh.name}] {bounded(str(exc).split(': ', 1)[-1])}")
+            book.unload_sheet(idx)
+    finally:
+        book.release_resources()
+    return _workbook(path, grids, skipped)
+
+
+def _xls_cell(cell: Any, datemode: int) -> str | None:
+    import xlrd
+
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return _clean(xlrd.xldate.xldate_as_datetime(cell.value, datemode).date().isoformat())
+        except (ValueError, OverflowError):
+            return _clean(cell.value)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if cell.value else "FALSE"
+    return _clean(cell.value)
 
 
 def bounded(text: str, limit: int = 300) -> str:
@@ -320,9 +432,7 @@ def read_any(path: Path, encodings: list[str]) -> list[RawGrid]:
     if magic.startswith(b"PK\x03\x04"):
         return read_xlsx(path)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputFileError(
-            f"{path}: legacy binary .xls workbook: open it in Excel or LibreOffice and save as .xlsx or CSV"
-        )
+        return read_xls(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputFileError(
             f"{path}: has an .xlsx name but is not a ZIP workbook (truncated or mislabelled)"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hirachat.data.layout import MONTH, Layout, infer
 from hirachat.data.normalize import (
     TOTAL,
     Header,
@@ -26,19 +27,15 @@ from hirachat.data.normalize import (
     norm_sex,
     parse_numbers,
     parse_year,
-    read_header,
     scale_unit,
     split_region,
     squash,
-    unit_in_text,
 )
-from hirachat.data.readers import RawGrid, is_numeric_text
+from hirachat.data.readers import RawGrid
+from hirachat.data.titles import implied_measure, read_words
 from hirachat.data.vocab import (
-    DIMENSION_VALUE_INDEX,
     MEASURE_BY_NAME,
     MEASURE_SYNONYMS,
-    SIDO_ALIASES,
-    TOTAL_MARKERS,
 )
 from hirachat.errors import InputFileError
 
@@ -120,6 +117,10 @@ class NormalizedTable:
     synthetic: bool = False
     blank_as_zero: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)  # keys given twice with different figures
+    layout: dict[str, Any] = field(default_factory=dict)  # the inferred header layout (Layout.as_dict)
+    scope: dict[str, str] = field(default_factory=dict)  # constant dimensions read from the title / file name
+    subject: str = ""  # what the table is about, in the file's own words
+    note_rows: int = 0  # footnote rows of the grid (not data)
 
     @property
     def stored_source_rows(self) -> int:
@@ -140,79 +141,29 @@ def physical_name(table_id: str) -> str:
     return "t_" + hashlib.sha1(table_id.encode("utf-8")).hexdigest()[:12]
 
 
-def _pivot_value(part: str) -> tuple[str, str] | None:
-    """A header part that is a dimension value: (dimension, canonical value)."""
-    key = squash(part)
-    if key in TOTAL_MARKERS:
-        return ("", TOTAL)  # the total column of whatever dimension the other columns pivot
-    y = parse_year(key)
-    if y is not None:
-        return (YEAR, str(y))
-    if key in SIDO_ALIASES:
-        return ("시도", SIDO_ALIASES[key])
-    if key in DIMENSION_VALUE_INDEX:
-        dim = DIMENSION_VALUE_INDEX[key]
-        return (dim, norm_sex(key) if dim == "성별" else key)
-    if _AGE.match(key):
-        return ("연령군", key)
-    return None
-
-
 @dataclass
 class _Col:
     index: int
     header: str
     kind: str  # dimension | measure | pivot | synthetic | ignored
     name: str = ""  # dimension or measure name
-    assign: dict[str, str] = field(default_factory=dict)  # pivot assignments
+    assign: dict[str, str] = field(default_factory=dict)  # pivot assignments (period, dimension values)
     head: Header | None = None
 
 
-def _classify(grid: RawGrid) -> list[_Col]:
+def _classify(layout: Layout) -> list[_Col]:
+    """The layout's columns in the normaliser's terms: row dimensions, measures, and value columns whose
+    header assigns a period or dimension values (unpivoted, one group of measures per assignment)."""
     cols: list[_Col] = []
-    for i, raw in enumerate(grid.header):
-        parts = [p for p in raw.split("|") if p.strip()] or [f"열{i + 1}"]
-        heads = [read_header(p) for p in parts]
-        measure = next((h for h in heads if h.kind == "measure"), None)
-        dim = next((h for h in heads if h.kind == "dimension"), None)
-        assign: dict[str, str] = {}
-        for p, h in zip(parts, heads, strict=True):
-            if h.kind in ("measure", "dimension"):
-                continue
-            pv = _pivot_value(p)
-            if pv:
-                assign[pv[0]] = pv[1]
-        if heads[0].kind == "synthetic":
-            cols.append(_Col(i, raw, "synthetic", head=heads[0]))
-        elif assign and dim is None:
-            cols.append(
-                _Col(i, raw, "pivot", measure.canonical if measure else "", assign, measure or heads[-1])
-            )
-        elif measure is not None:
-            cols.append(_Col(i, raw, "measure", measure.canonical, head=measure))
-        elif dim is not None and len(parts) == 1:
-            cols.append(_Col(i, raw, "dimension", dim.canonical, head=dim))
+    for c in layout.columns:
+        if c.role == "label":
+            cols.append(_Col(c.index, c.header, "dimension", c.name, head=c.head))
+        elif c.role == "value":
+            assign = c.assign()
+            kind = "pivot" if assign else "measure"
+            cols.append(_Col(c.index, c.header, kind, c.name, assign, c.head))
         else:
-            # never seen: decided by its values
-            name = "_".join(h.canonical for h in heads)
-            vals = [r[i] for r in grid.rows if i < len(r) and r[i] is not None]
-            numeric = sum(1 for v in vals if is_numeric_text(v))
-            if not vals:
-                cols.append(_Col(i, raw, "ignored", name))
-            elif numeric / len(vals) >= 0.9 and not _CODE_NAME.search(name) and parse_year(vals[0]) is None:
-                cols.append(_Col(i, raw, "measure", name, head=heads[-1]))
-            else:
-                cols.append(_Col(i, raw, "dimension", name, head=heads[-1]))
-    # a "계" column joins the dimension its sibling pivot columns name (계 | 상급종합병원 | 종합병원 …)
-    pivot_dims = {d for c in cols if c.kind == "pivot" for d in c.assign if d}
-    for c in cols:
-        if c.kind == "pivot" and "" in c.assign:
-            v = c.assign.pop("")
-            for d in pivot_dims - set(c.assign):
-                if len(pivot_dims) == 1 or d != YEAR:
-                    c.assign[d] = v
-            if not c.assign:
-                c.kind = "ignored"
+            cols.append(_Col(c.index, c.header, c.role, c.name, head=c.head))
     return cols
 
 
@@ -238,24 +189,65 @@ def _periods(grid: RawGrid) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _unit_for(col: _Col, measure: str, title_unit: str | None) -> str | None:
+def _unit_for(col: _Col, measure: str, units: list[str], order: list[str]) -> str | None:
+    """A measure's unit: its own header's, else the title's unit of the same kind (천원 for an amount in 원),
+    else the title's only unit, or the title's units read in the measures' order when they are as many."""
     known = MEASURE_BY_NAME.get(measure)
     header_unit = col.head.unit if col.head else None
     if header_unit:
         return header_unit
-    if title_unit and (known is None or scale_unit(title_unit)[0] == known.unit):
-        return title_unit
-    return known.unit if known else title_unit
+    if known is not None:
+        same = [u for u in units if scale_unit(u)[0] == known.unit]
+        return same[0] if len(set(same)) == 1 else known.unit
+    if len(units) == 1:
+        return units[0]
+    if units and len(units) == len(order) and measure in order:
+        return units[order.index(measure)]
+    return None
+
+
+def _assigned(cols: list[_Col]) -> set[str]:
+    return {d for c in cols for d in c.assign}
+
+
+def _check_distinct(layout: Layout, where: str, grid: RawGrid) -> None:
+    """Two value columns the header cannot tell apart (same period, values and measure) with no way to say
+    which is which: refused, showing the header rows and what was ambiguous, never stored wrong."""
+    seen: dict[tuple[Any, ...], str] = {}
+    for c in layout.values:
+        key = (tuple(sorted(c.assign().items())), c.name)
+        if key in seen and c.name:
+            other = seen[key]
+            a = [r[c.index] if c.index < len(r) else None for r in grid.rows[:50]]
+            idx = next(x.index for x in layout.values if x.header == other)
+            b = [r[idx] if idx < len(r) else None for r in grid.rows[:50]]
+            if a == b:
+                continue
+            shown = " / ".join(
+                " | ".join(c or "" for c in row[: min(len(row), 12)])
+                for row in (grid.header_rows or [list[str | None](grid.header)])
+            )
+            raise InputFileError(
+                f"{where}: cannot infer the layout: columns {other!r} and {c.header!r} both mean "
+                f"{c.name}{' ' + str(c.assign()) if c.assign() else ''} with different values. Header rows: "
+                f"{shown}. Read as: {layout.describe()}"
+            )
+        seen[key] = c.header
 
 
 def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     """Classify columns, normalise every cell, melt pivoted headers, and quarantine bad rows."""
     where = f"{grid.path.name}{'' if grid.sheet is None else f' [{grid.sheet}]'}"
-    cols = _classify(grid)
+    layout = infer(grid)
+    cols = _classify(layout)
+    _check_distinct(layout, where, grid)
     width = len(grid.header)
-    title_unit = unit_in_text(grid.title) or unit_in_text(grid.sheet)
+    words = read_words(grid, {c.name for c in cols if c.kind == "dimension"} | _assigned(cols), family)
+    title_units = words.units
+    title_unit = title_units[0] if len(title_units) == 1 else None
     blank_as_zero = grid.portal_layout
-    notes = list(grid.notes)
+    notes = list(grid.notes) + layout.notes
+    notes += [f"row dimension {c.evidence}" for c in layout.labels if c.evidence]
     quarantine: list[Quarantined] = []
 
     # rows with the wrong number of fields cannot be trusted cell by cell
@@ -331,6 +323,12 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
                 dims["시군구"] = rest.fillna(TOTAL)
                 notes.append("시군구 taken from region cells such as '경기도 수원시 장안구'")
 
+    # the whole file's scope from its title or file name (외래, an age band, a region): a dimension
+    for d, v in words.constants.items():
+        if d not in dims:
+            dims[d] = pd.Series([v] * len(raw), dtype=object)
+            notes.append(f"{d} '{v}' taken from the title or file name ('{words.constant_words[d]}')")
+
     # constant period from the title or file name when no column holds it
     pivot_has_year = any(YEAR in c.assign for c in cols if c.kind == "pivot")
     periods: list[str] = []
@@ -349,13 +347,14 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
             groups[()].append((c, c.name))
         elif c.kind == "pivot":
             groups[tuple(sorted(c.assign.items()))].append(
-                (c, c.name or _measure_from_title(grid.title, title_unit))
+                (c, c.name or implied_measure(grid, title_unit, words.subject))
             )
     if not groups:
         raise InputFileError(f"{where}: no numeric measure columns found (header: {', '.join(grid.header)})")
 
     measures: dict[str, MeasureInfo] = {}
-    parsed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    parsed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    order = list(dict.fromkeys(m for g in groups.values() for _, m in g))
     for group in groups.values():
         seen: dict[str, _Col] = {}
         for c, mname in group:
@@ -368,7 +367,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
                     f"{where}: columns {seen[mname].header!r} and {c.header!r} both mean {mname} with different values"
                 )
             seen[mname] = c
-            unit = _unit_for(c, mname, title_unit)
+            unit = _unit_for(c, mname, title_units, order)
             base_unit, scale = scale_unit(unit)
             pc = parse_numbers(raw[c.index], blank_as_zero)
             idx = c.index
@@ -378,7 +377,8 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
                     f"column {c.header!r}: {pc.rounded:,} value(s) of {pc.rounded_from:,.0f} or more are rounded "
                     "to 6 significant figures (Excel display saved as digits): stored as approximate"
                 )
-            parsed[c.index] = (pc.values * scale, pc.approx)
+            hidden = pc.suppressed if pc.suppressed is not None else np.zeros(len(raw), dtype=bool)
+            parsed[c.index] = (pc.values * scale, pc.approx, hidden)
             known = MEASURE_BY_NAME.get(mname)
             info = measures.get(mname)
             if info is None:
@@ -402,13 +402,16 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         for d, v in assign:
             part[d] = int(v) if d == YEAR else v
         approx_names = np.full(len(raw), "", dtype=object)
+        hidden_names = np.full(len(raw), "", dtype=object)
         for c, mname in group:
             if c.index not in parsed:
                 continue
-            values, approx = parsed[c.index]
+            values, approx, hidden = parsed[c.index]
             part[mname] = values
             approx_names = np.where(approx, approx_names + mname + ",", approx_names)
+            hidden_names = np.where(hidden, hidden_names + mname + ",", hidden_names)
         part["_approx"] = [a.rstrip(",") or None for a in approx_names]
+        part["_suppressed"] = [a.rstrip(",") or None for a in hidden_names]
         part["_row"] = rownums
         part["_bad"] = bad
         frames.append(part)
@@ -455,11 +458,19 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         yrs = sorted({int(y) for y in frame[YEAR].unique()})
         quarters = sorted(set(frame[QUARTER])) if QUARTER in frame.columns else []
         periods = [f"{y}Q{q}" for y in yrs for q in quarters] if quarters else [str(y) for y in yrs]
+        if MONTH in frame.columns:
+            pairs = frame[[YEAR, MONTH]].drop_duplicates()
+            periods = sorted(f"{int(y)}-{m}" for y, m in pairs.itertuples(index=False) if m != TOTAL)
     notes += check_totals(frame, dim_names, [m for m in measures.values() if m.additive])
     for c in cols:
         if c.kind == "ignored":
             notes.append(f"column {c.header!r} ignored (empty or total without a dimension)")
-    title = family or family_title(grid.title or grid.path.stem)
+    title = family or words.family
+    suppressed = int(frame["_suppressed"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(frame) else 0
+    if suppressed:
+        notes.append(
+            f"{suppressed:,} cell(s) not published by the portal (-, *, x): stored as suppressed, never as 0"
+        )
     quarantine.sort(key=lambda q: q.row)
     return NormalizedTable(
         title=title,
@@ -474,6 +485,10 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         synthetic=synthetic,
         blank_as_zero=blank_as_zero,
         duplicates=duplicates,
+        layout=layout.as_dict(),
+        scope=dict(words.constants),
+        subject=words.subject,
+        note_rows=grid.note_rows,
     )
 
 

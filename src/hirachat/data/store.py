@@ -53,6 +53,8 @@ CREATE TABLE IF NOT EXISTS sources (
     rows_stored BIGINT NOT NULL, facts_stored BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
     cells_approx BIGINT NOT NULL, notes VARCHAR NOT NULL, synthetic BOOLEAN NOT NULL,
     raw_copy VARCHAR, ingested_at TIMESTAMP NOT NULL, superseded_by VARCHAR);
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS layout VARCHAR;
+ALTER TABLE sources ADD COLUMN IF NOT EXISTS scope VARCHAR;
 """
 
 
@@ -293,6 +295,7 @@ class FactStore:
                     "_total BOOLEAN NOT NULL",
                     "_approx VARCHAR",
                     "_synthetic BOOLEAN NOT NULL",
+                    "_suppressed VARCHAR",
                 ]
                 self.con.execute(f"CREATE TABLE {quote_ident(phys)} ({', '.join(cols)})")
                 measures = [m.as_dict() for m in nt.measures]
@@ -311,6 +314,9 @@ class FactStore:
                 )
             else:
                 table_id, phys = existing.table_id, existing.physical
+                self.con.execute(
+                    f"ALTER TABLE {quote_ident(phys)} ADD COLUMN IF NOT EXISTS _suppressed VARCHAR"
+                )
                 measures = list(existing.measures)
                 known = {m["name"] for m in measures}
                 for m in nt.measures:  # schema drift: a measure that appears in a later year
@@ -328,11 +334,16 @@ class FactStore:
                     "UPDATE tables SET measures = ?, updated_at = ?, synthetic = synthetic AND ? WHERE table_id = ?",
                     [json.dumps(measures, ensure_ascii=False), _now(), nt.synthetic, table_id],
                 )
-            # a new release of the same table and period replaces the old one
+            # a new release of the same table, scope and period replaces the old one; the sheets of one
+            # workbook and files of other scopes (외래 / 입원) never replace each other
+            scopes = self._scopes(table_id)
             superseded = [
                 s.source_id
                 for s in self.sources(table_id)
-                if s.source_id != meta["source_id"] and set(s.periods) & set(nt.periods)
+                if s.source_id != meta["source_id"]
+                and s.sha256 != meta["sha256"]
+                and scopes.get(s.source_id, {}) == nt.scope
+                and set(s.periods) & set(nt.periods)
             ]
             for sid in superseded:
                 self.con.execute(f"DELETE FROM {quote_ident(phys)} WHERE _source = ?", [sid])
@@ -352,7 +363,10 @@ class FactStore:
                 self.con.unregister("_incoming")
             approx = int(df["_approx"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(df) else 0
             self.con.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT OR REPLACE INTO sources (source_id, sha256, file_name, sheet, encoding, table_id, title, "
+                "periods, measures, columns, rows_read, rows_stored, facts_stored, rows_quarantined, cells_approx, "
+                "notes, synthetic, raw_copy, ingested_at, superseded_by, layout, scope) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
                 [
                     meta["source_id"],
                     meta["sha256"],
@@ -373,6 +387,8 @@ class FactStore:
                     nt.synthetic,
                     meta.get("raw_copy"),
                     _now(),
+                    json.dumps(nt.layout, ensure_ascii=False),
+                    json.dumps(nt.scope, ensure_ascii=False),
                 ],
             )
             self.con.execute("DELETE FROM duplicates WHERE source_id = ?", [meta["source_id"]])
@@ -382,6 +398,29 @@ class FactStore:
                     [meta["source_id"], dup.kept, dup.dropped, dup.describe()],
                 )
         return table_id, superseded
+
+    def _scopes(self, table_id: str) -> dict[str, dict[str, str]]:
+        rows = self.con.execute(
+            "SELECT source_id, scope FROM sources WHERE table_id = ?", [table_id]
+        ).fetchall()
+        return {r[0]: json.loads(r[1]) if r[1] else {} for r in rows}
+
+    def layouts(self, table_id: str) -> list[dict[str, Any]]:
+        """The inferred layout of each active source of a table (file, sheet, layout, scope)."""
+        rows = self.con.execute(
+            "SELECT file_name, sheet, layout, scope FROM sources WHERE table_id = ? AND superseded_by IS NULL "
+            "ORDER BY ingested_at, source_id",
+            [table_id],
+        ).fetchall()
+        return [
+            {
+                "file": r[0],
+                "sheet": r[1],
+                "layout": json.loads(r[2]) if r[2] else {},
+                "scope": json.loads(r[3]) if r[3] else {},
+            }
+            for r in rows
+        ]
 
     def duplicates(self) -> dict[tuple[str, int], str]:
         """(source_id, kept row) → the note saying which rows gave that key twice and which was used."""

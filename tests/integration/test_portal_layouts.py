@@ -1,0 +1,212 @@
+"""Portal layouts we never had: periods side by side (XLSX merged, CSV blank-to-the-right, months in .xls), a
+header stack of three rows, years as columns with the measure and scope in the file name, units in the title,
+suppressed cells, a rank column with ties, a change workbook of 신설/변경/삭제 sheets.
+
+The expected facts come from a reference unpivot written without our code (tests/fixtures/portal/expected/
+compute_expected.py, plain openpyxl/xlrd/csv), cell for cell on its sample and by count overall.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hirachat.config import DataConfig
+from hirachat.data.ingest import IngestReport, ingest
+from hirachat.data.store import FactStore, quote_ident
+
+PORTAL = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
+EXPECTED = PORTAL / "expected"
+SCALE = {"천원": 1000, "백만원": 1_000_000}
+TOTALS = {"계", "소계", "합계"}
+
+
+def _files() -> list[Path]:
+    return sorted(p for p in PORTAL.iterdir() if p.suffix in (".csv", ".xlsx", ".xls"))
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[IngestReport]]:
+    root = tmp_path_factory.mktemp("portal")
+    reports = ingest(_files(), root / "store", DataConfig(), root / "raw")
+    return root / "store", reports
+
+
+def test_every_portal_fixture_ingests(portal: tuple[Path, list[IngestReport]]) -> None:
+    _, reports = portal
+    assert [r.line() for r in reports if r.status == "error"] == []
+    files = {Path(r.file).name for r in reports}
+    assert files == {p.name for p in _files()}
+    for r in reports:
+        if r.status == "stored":
+            # nothing lost: every row below the header is stored, quarantined or a note
+            assert r.rows_read == r.rows_stored + r.rows_quarantined, r.line()
+            assert r.layout and "header:" in r.layout, r.line()
+            assert "rows: " in r.line() and "notes" in r.line()
+
+
+def test_counts_match_the_reference(portal: tuple[Path, list[IngestReport]]) -> None:
+    _, reports = portal
+    counts = json.loads((EXPECTED / "counts.json").read_text(encoding="utf-8"))
+    for r in reports:
+        if r.status != "stored":
+            continue
+        c = counts[Path(r.file).name][str(r.sheet) if r.sheet else "None"]
+        assert r.rows_read == c["data_rows"], r.line()
+        assert r.rows_noted == c["note_rows"], r.line()
+        assert r.cells_suppressed == c["suppressed_cells"], r.line()
+        assert r.layout is not None
+        facts = int(re.search(r"([\d,]+) facts", r.layout).group(1).replace(",", ""))  # type: ignore[union-attr]
+        assert facts == c["numeric_value_cells"] + c["suppressed_cells"], r.line()
+
+
+def _stored(store: FactStore, e: dict[str, Any]) -> tuple[float | None, bool, str]:
+    """The stored value of one expected cell: (value, suppressed, measure)."""
+    src = next(
+        s for s in store.sources() if s.file_name == e["file"] and (s.sheet or None) == (e["sheet"] or None)
+    )
+    cols_row = store.con.execute(
+        "SELECT columns FROM sources WHERE source_id = ?", [src.source_id]
+    ).fetchone()
+    assert cols_row is not None
+    columns = json.loads(cols_row[0])
+    t = store.table(src.table_id)
+    where, args = ["_source = ?"], [src.source_id]
+
+    def add(dim: str, value: str) -> None:
+        where.append(f"{quote_ident(dim)} = ?")
+        args.append(value)
+
+    for header, value in e["labels"].items():
+        dim = columns[header]
+        add(dim, "계" if value in TOTALS else value)
+    for key, value in (e.get("scope") or {}).items():
+        if key in t.dims:
+            add(key, value)
+    # header parts between the period and the measure are dimension values (입원 / 외래 under a year)
+    for part in e["column_path"][:-1]:
+        if part == e["period"] or re.match(r"^(19|20)\d{2}", part):
+            continue
+        for d in t.dims:
+            q = f"SELECT count(*) FROM {quote_ident(t.physical)} WHERE {quote_ident(d)} = ?"
+            row = store.con.execute(q, [part]).fetchone()
+            if d not in {w.split(" = ")[0].strip('"') for w in where} and row and row[0]:
+                add(d, part)
+                break
+    if e["period"]:
+        year, _, month = e["period"].partition("-")
+        where.append(f"{quote_ident('진료년도')} = ?")
+        args.append(int(year))
+        if month:
+            add("월", month)
+    if e["measure"] in t.dims:  # a rank column is a row label (ties kept), not a measure
+        add(e["measure"], str(e["value"]))
+        q = f"SELECT count(*) FROM {quote_ident(t.physical)} WHERE {' AND '.join(where)}"
+        row = store.con.execute(q, args).fetchone()
+        assert row and row[0] >= 1, (e, q, args)
+        return e["value"], False, e["measure"]
+    # the measure: the stored measure whose own column headers name the expected one
+    measure = next(
+        m["name"]
+        for m in t.measures
+        if m["name"] == e["measure"]
+        or any(h.split(" | ")[-1] == e["measure"] for h in m["source_names"])
+        or (len(t.measures) == 1)
+    )
+    sql = f"SELECT {quote_ident(measure)}, _suppressed FROM {quote_ident(t.physical)} WHERE {' AND '.join(where)}"
+    rows = store.con.execute(sql, args).fetchall()
+    assert len(rows) == 1, (e, sql, args, rows)
+    value, hidden = rows[0]
+    return (
+        (None if value is None or math.isnan(value) else value),
+        measure in (hidden or "").split(","),
+        measure,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXPECTED.glob("*.jsonl")))
+def test_sampled_cells_match_the_reference(portal: tuple[Path, list[IngestReport]], name: str) -> None:
+    store_dir, _ = portal
+    expected = [
+        json.loads(line) for line in (EXPECTED / name).read_text(encoding="utf-8").splitlines() if line
+    ]
+    if expected[0]["file"].startswith("건강보험 행위"):
+        pytest.skip("a change workbook: checked as change files below")
+    with FactStore.open(store_dir, read_only=True) as store:
+        for e in expected:
+            value, hidden, measure = _stored(store, e)
+            if e["suppressed"]:
+                assert value is None and hidden, (e, value)
+                continue
+            t = store.table(next(s.table_id for s in store.sources() if s.file_name == e["file"]))
+            scale = (
+                SCALE.get(e["unit"] or "", 1)
+                if measure in t.measure_names and t.measure(measure)["unit"] == "원"
+                else 1
+            )
+            assert value == pytest.approx(e["value"] * scale), e
+            assert not hidden
+
+
+def test_two_files_differing_only_in_their_name_are_one_table(
+    portal: tuple[Path, list[IngestReport]],
+) -> None:
+    store_dir, reports = portal
+    by_name = {Path(r.file).name: r for r in reports}
+    out, inp = by_name["다빈도 상병 순위_외래_환자수.csv"], by_name["다빈도 상병 순위_입원_환자수.csv"]
+    assert out.table_id == inp.table_id and out.scope == {"입원외래구분": "외래"}
+    assert not out.superseded and not inp.superseded  # 외래 and 입원 never replace each other
+    with FactStore.open(store_dir, read_only=True) as store:
+        t = store.table(out.table_id or "")
+        assert {"입원외래구분", "순위", "주상병코드"} <= set(t.dims) and t.measure_names == ["환자수"]
+        q = f"SELECT DISTINCT 입원외래구분 FROM {quote_ident(t.physical)}"
+        assert {r[0] for r in store.con.execute(q).fetchall()} == {"입원", "외래"}
+        # ties of the rank column are kept as data
+        q = f"SELECT 순위, count(DISTINCT 주상병코드) FROM {quote_ident(t.physical)} WHERE 입원외래구분 = '외래' GROUP BY 1"
+        ranks = dict(store.con.execute(q).fetchall())
+        assert ranks["7"] == 2 and "8" not in ranks
+
+
+def test_title_unit_scales_amounts_and_title_code_is_a_dimension(
+    portal: tuple[Path, list[IngestReport]],
+) -> None:
+    store_dir, reports = portal
+    rep = next(r for r in reports if Path(r.file).name.startswith("질병 소분류(3단 상병) 통계_I21"))
+    assert rep.scope == {"주상병코드": "I21"}
+    assert rep.layout and "header: 3 rows" in rep.layout and "입원외래구분" in rep.layout
+    with FactStore.open(store_dir, read_only=True) as store:
+        t = store.table(rep.table_id or "")
+        assert t.measure("요양급여비용총액")["unit"] == "원" and t.measure("환자수")["unit"] == "명"
+
+
+def test_change_sheets_are_change_files_of_their_master(portal: tuple[Path, list[IngestReport]]) -> None:
+    store_dir, reports = portal
+    sheets = {r.sheet: r for r in reports if Path(r.file).name.startswith("건강보험 행위")}
+    assert set(sheets) == {"신설", "변경", "삭제"}
+    assert all(
+        r.status == "master" and "procedure change file" in (r.table_id or "") for r in sheets.values()
+    )
+    with FactStore.open(store_dir, read_only=True) as store:
+        assert not [
+            s for s in store.sources() if s.file_name.startswith("건강보험 행위")
+        ]  # no statistics table
+        rows = store.master_rows()
+        ops = {json.loads(a)["변경구분"] for a in rows["attrs"] if "변경구분" in json.loads(a)}
+        assert ops == {"신설", "변경", "삭제"}
+        assert "B0231" in set(rows["code"])  # the one-line deletion sheet is kept
+
+
+def test_real_portal_xls_downloads_when_present(tmp_path: Path) -> None:
+    """The real .xls originals the fixtures copy (kept outside the repository; see SOURCES.md)."""
+    real = Path("/work/portal_real")
+    files = sorted(real.glob("*.xls")) if real.is_dir() else []
+    if not files:
+        pytest.skip("real portal originals not on this machine")
+    reports = ingest(files, tmp_path / "store", DataConfig(), tmp_path / "raw")
+    assert [r.status for r in reports] == ["stored"] * len(files)
+    assert all(r.rows_read == r.rows_stored for r in reports)
