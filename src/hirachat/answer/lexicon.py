@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from hirachat.answer.ages import is_age_dimension
-from hirachat.data.schema import QUARTER, YEAR
+from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.vocab import Vocab, current
 
@@ -99,7 +99,7 @@ def _words(vocab: Vocab, tables: list[TableInfo], values: dict[str, dict[str, se
                     measure.setdefault(squash(s), mi["name"])
                     measure.setdefault(re.sub(r"\s+", "", s), mi["name"])  # '보험자부담금(선별포함)' whole
         for d in t.dims:
-            if d not in (YEAR, QUARTER):
+            if d not in (YEAR, QUARTER, MONTH):
                 dim.setdefault(squash(d), d)
     formula = {squash(w): f.name for f in vocab.formulas for w in (f.name, *f.words)}
     per_unit = {squash(w): str(i) for i, p in enumerate(vocab.per_unit) for w in p.words}
@@ -197,7 +197,11 @@ class Lexicon:
             for d, vals in dims.items():
                 if d == QUARTER or d == self.age_dims.get(table_id):
                     continue
+                if d == MONTH:
+                    continue  # months are read as periods ('3월'), never as values
                 for v in vals - {"계"}:
+                    if v.isdigit():
+                        continue  # a rank or a number is never matched inside another number (2012년)
                     for s in self._aliases(vocab, d, v, sido_names):
                         surfaces[s].add((d, v))
         # known values of known dimensions, even where no stored table has that dimension

@@ -18,7 +18,7 @@ from hirachat.answer.lexicon import Lexicon, squash
 from hirachat.answer.masterbook import MasterBook
 from hirachat.answer.reading import reading
 from hirachat.answer.understand import Intent
-from hirachat.data.schema import QUARTER
+from hirachat.data.schema import MONTH, QUARTER
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import TERMS
 from hirachat.dataset import templates as T
@@ -237,7 +237,7 @@ class Planner:
                 "연령을 숫자로 물어봐 주세요.",
                 None,
             )
-        if it.months:
+        if it.months and not any(MONTH in t.dims for t in self.lex.tables.values()):
             raise Abstain(
                 "period",
                 f"질문의 '{it.months[0]}'처럼 월별 자료는 보유한 통계표에 없습니다(연도·분기 단위).",
@@ -406,6 +406,36 @@ class Planner:
             years = [latest[-1] if latest else have[-1]]
         return years
 
+    def _months(self, it: Intent, t: TableInfo, measures: list[str]) -> dict[str, list[Any]]:
+        """A month asked is a filter of a monthly table; a year of a monthly table is the sum of its months,
+        which a count of distinct patients is not (one person is treated in several months)."""
+        c = Composer(t)
+        months = sorted({f"{int(re.sub(r'[^0-9]', '', m)):02d}" for m in it.months})
+        if months and MONTH not in t.dims:
+            raise Abstain(
+                "period",
+                f"「{c.title}」은(는) 월 구분이 없는 자료라 '{it.months[0]}' 값을 알 수 없습니다.",
+                t,
+            )
+        have = sorted(self.lex.values[t.table_id].get(MONTH, set()) - {"계"})
+        missing = [m for m in months if m not in have]
+        if missing:
+            listed = ", ".join(f"{int(m)}월" for m in have)
+            raise Abstain(
+                "year", f"「{c.title}」에는 {int(missing[0])}월 자료가 없습니다. 이 표의 월: {listed}.", t
+            )
+        if months:
+            return {MONTH: months}
+        nonadd = [m for m in measures if not t.measure(m)["additive"]]
+        if nonadd:
+            raise Abstain(
+                "dimension",
+                f"「{c.title}」은(는) 월별 자료라 한 해의 {nonadd[0]}는 월별 값을 더해 구할 수 없습니다(한 사람이 "
+                "여러 달에 진료받을 수 있음). 몇 월인지 함께 물어봐 주세요.",
+                t,
+            )
+        return {}
+
     # ---- execution -----------------------------------------------------------------------------
     def _run(self, it: Intent, t: TableInfo, ents: dict[str, list[str]]) -> Answer:
         resolved = self._resolve(t, it) or {}
@@ -415,6 +445,8 @@ class Planner:
         filters: dict[str, list[Any]] = {d: list(v) for d, v in ents.items()}
         if it.quarter and QUARTER in t.dims:
             filters[QUARTER] = [it.quarter]
+        if it.months or MONTH in t.dims:
+            filters.update(self._months(it, t, measures))
         multi = [d for d, v in ents.items() if len(v) >= 2]
         op = it.qtype
         if multi and op in ("lookup", "sum", "ranking", "share"):

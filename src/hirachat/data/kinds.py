@@ -89,7 +89,7 @@ def kind_of(values: Iterable[str | None]) -> Kind | None:
     for kind, test in _tests():
         n = sum(1 for v in distinct if test(v))
         if n >= SHARE * len(distinct) and (
-            n >= 2 or (len(distinct) == 1 and kind not in ("시군구", "상병코드"))
+            n >= 2 or (len(distinct) == 1 and kind != "시군구")
         ):
             return Kind(kind, CANONICAL[kind], n, len(distinct))
     return None

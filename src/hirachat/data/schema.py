@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hirachat.data.layout import MONTH, Layout, infer
+from hirachat.data.layout import MONTH, QUARTER, YEAR, Layout, infer, parse_period
 from hirachat.data.normalize import (
     TOTAL,
     Header,
@@ -29,21 +29,14 @@ from hirachat.data.normalize import (
     parse_year,
     scale_unit,
     split_region,
-    squash,
 )
 from hirachat.data.readers import RawGrid
-from hirachat.data.titles import implied_measure, read_words
+from hirachat.data.titles import NAME_PERIOD, TITLE_PERIOD, implied_measure, read_words
 from hirachat.data.vocab import (
     MEASURE_BY_NAME,
-    MEASURE_SYNONYMS,
 )
 from hirachat.errors import InputFileError
 
-YEAR = "진료년도"
-QUARTER = "분기"
-_AGE = re.compile(r"^\d{1,3}\s*[~\-]\s*\d{1,3}세$|^\d{1,3}세(이상|미만|이하)$")
-_TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*년(?:도)?\s*(?:(\d)\s*분기)?")
-_NAME_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:(\d{2})(\d{2}))?(?:\s*[Qq](\d))?(?!\d)")
 _CODE_NAME = re.compile(r"(코드|번호|code|id)$", re.I)
 _PERSON_NAME = re.compile(r"(인원|환자|명수)")
 
@@ -127,16 +120,6 @@ class NormalizedTable:
         return int(self.frame["_row"].nunique()) if len(self.frame) else 0
 
 
-def family_title(text: str) -> str:
-    """'건강보험심사평가원_병원급이상 진료과목별 상병 통계_20231231' → '병원급이상_진료과목별_상병_통계'."""
-    s = re.sub(r"[(\[（][^)\]）]*단위[^)\]）]*[)\]）]", "", text)
-    s = _TITLE_PERIOD.sub("", s)
-    s = _NAME_PERIOD.sub("", s)
-    s = re.sub(r"^건강보험심사평가원", "", s.strip())
-    s = re.sub(r"[\s_\-.]+", "_", s).strip("_")
-    return s or "table"
-
-
 def physical_name(table_id: str) -> str:
     return "t_" + hashlib.sha1(table_id.encode("utf-8")).hexdigest()[:12]
 
@@ -167,23 +150,17 @@ def _classify(layout: Layout) -> list[_Col]:
     return cols
 
 
-def _measure_from_title(title: str | None, unit: str | None) -> str:
-    key = squash(title or "")
-    for syn in sorted(MEASURE_SYNONYMS, key=len, reverse=True):
-        if syn in key:
-            return MEASURE_SYNONYMS[syn]
-    by_unit = {"개소": "기관수", "명": "환자수", "건": "명세서청구건수", "일": "입내원일수"}
-    return by_unit.get(unit or "", "값")
-
-
 def _periods(grid: RawGrid) -> tuple[int | None, int | None]:
     for text in (grid.title, grid.sheet, grid.path.stem):
         if not text:
             continue
-        m = _TITLE_PERIOD.search(text)
+        m = TITLE_PERIOD.search(text)
         if m:
             return int(m.group(1)), int(m.group(2)) if m.group(2) else None
-    m = _NAME_PERIOD.search(grid.path.stem)
+    sheet_period = parse_period(grid.sheet)  # a workbook of one sheet per year: '2021', '2021년'
+    if sheet_period is not None and sheet_period.month is None:
+        return sheet_period.year, sheet_period.quarter
+    m = NAME_PERIOD.search(grid.path.stem)
     if m:
         return int(m.group(1)), int(m.group(4)) if m.group(4) else None
     return None, None

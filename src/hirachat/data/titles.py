@@ -17,8 +17,8 @@ from hirachat.data.normalize import squash, units_in_text
 from hirachat.data.readers import RawGrid
 from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_SYNONYMS, SIDO_ALIASES
 
-_TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*년(?:도)?\s*(?:(\d)\s*분기)?")
-_NAME_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:(\d{2})(\d{2}))?(?:\s*[Qq](\d))?(?!\d)")
+TITLE_PERIOD = re.compile(r"((?:19|20)\d{2})\s*년(?:도)?\s*(?:(\d)\s*분기)?")
+NAME_PERIOD = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:(\d{2})(\d{2}))?(?:\s*[Qq](\d))?(?!\d)")
 _RANGE_PERIOD = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*년?\s*[~\-]\s*(?:19|20)\d{2}\s*년?(?!\d)")
 _UNIT_PAREN = re.compile(r"[(\[（][^)\]）]*단위[^)\]）]*[)\]）]|단위\s*[_:：][\s\w,，·ㆍ/]*")
 _AGENCY = re.compile(r"^\s*(건강보험심사평가원|심사평가원)[\s_\-]*")
@@ -67,8 +67,8 @@ def texts(grid: RawGrid) -> list[str]:
 def strip_title(text: str) -> str:
     s = _UNIT_PAREN.sub(" ", text)
     s = _RANGE_PERIOD.sub(" ", s)
-    s = _TITLE_PERIOD.sub(" ", s)
-    s = _NAME_PERIOD.sub(" ", s)
+    s = TITLE_PERIOD.sub(" ", s)
+    s = NAME_PERIOD.sub(" ", s)
     s = _AGENCY.sub("", s.strip())
     return s
 
@@ -108,8 +108,8 @@ def read_words(grid: RawGrid, dims: set[str], name: str | None = None) -> TitleW
         grid.sheets > 1
         and sheet
         and not _GENERIC_SHEETS.match(sheet)
-        and not _TITLE_PERIOD.search(sheet)
-        and not _NAME_PERIOD.fullmatch(sheet)
+        and not TITLE_PERIOD.search(sheet)
+        and not NAME_PERIOD.fullmatch(sheet)
     ):
         family_text += f" {sheet}"
     family = re.sub(r"[\s_\-.:：]+", "_", family_text).strip("_") or "table"

@@ -16,6 +16,7 @@ from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_BY_NAME, SIDO_FULL
 ORDER = (
     "진료년도",
     "분기",
+    "월",
     "시도",
     "시군구",
     "종별",
@@ -85,6 +86,10 @@ def value_phrase(dim: str, value: Any, rng: random.Random | None = None) -> str:
         return f"{v}년"
     if dim == "분기":
         return f"{v}분기"
+    if dim == "월" and v.isdigit():
+        return f"{int(v)}월"
+    if dim == "순위" and v.isdigit():
+        return f"{v}위"
     if dim == "주상병코드":
         return f"상병코드 {v}" if rng is None or rng.random() < 0.6 else f"{v} 상병"
     if dim == "행위코드":

@@ -118,7 +118,22 @@ class Executor:
     def check_values(self, t: TableInfo, rows: pd.DataFrame, m: str) -> None:
         if rows.empty:
             return
-        if rows[m].isna().any():
+        blank = rows[m].isna()
+        if blank.any():
+            hidden = (
+                rows["_suppressed"]
+                if "_suppressed" in rows
+                else pd.Series([None] * len(rows), index=rows.index)
+            )
+            suppressed = int(sum(isinstance(h, str) and m in h.split(",") for h in hidden[blank]))
+            if suppressed:
+                part = "" if suppressed == len(rows) else f" (필요한 {len(rows)}개 값 가운데 {suppressed}개)"
+                raise Abstain(
+                    "suppressed",
+                    f"「{display_title(t)}」에서 해당 {m} 값은 공개되지 않은 값('-')입니다{part}. 원자료가 "
+                    "작은 수 등을 공개하지 않아 이 값(또는 이 값을 포함한 합계)은 알 수 없습니다.",
+                    t,
+                )
             raise Abstain("empty", f"「{display_title(t)}」의 해당 {m} 값이 비어 있습니다.", t)
 
     def groups(
