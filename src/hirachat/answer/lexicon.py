@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -134,6 +135,21 @@ def sigungu_forms(value: str, sido_names: set[str]) -> set[str]:
     return out
 
 
+_TITLE_SPLIT = re.compile(r"[_\s()\[\]·,:：/]+|(?<=별)|\d+")
+
+
+def subject_words(tables: Iterable[TableInfo]) -> dict[str, set[str]]:
+    """Each table's subject words: the words of its title (the file's own words, less dates and scope)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for t in tables:
+        for w in _TITLE_SPLIT.split(t.title):
+            if len(w) >= 2 and _HANGUL.search(w):
+                out[w].add(t.table_id)
+                if w.endswith("별") and len(w) >= 3:
+                    out[w[:-1]].add(t.table_id)
+    return dict(out)
+
+
 @dataclass
 class Lexicon:
     tables: dict[str, TableInfo]
@@ -147,6 +163,26 @@ class Lexicon:
     vocab: Vocab | None = None
     pattern: re.Pattern[str] | None = None
     names: Names | None = None  # names from code masters, for codes the statistics tables use
+    subjects: dict[str, set[str]] = field(default_factory=dict)  # a word of a table's title → those tables
+
+    def subject_tables(self, word: str) -> set[str] | None:
+        """The tables whose titles hold ``word`` (or the words it is written as, run together: 다빈도상병),
+        None when no title does: what a table is about is a word the question may use."""
+        if word in self.subjects:
+            return set(self.subjects[word])
+        best: list[set[str] | None] = [set()] + [None] * len(word)  # tables covering word[:i]
+        for i in range(1, len(word) + 1):
+            for j in range(max(0, i - 8), i - 1):
+                prev, part = best[j], word[j:i]
+                if prev is not None and part in self.subjects:
+                    tables = set(self.subjects[part]) if j == 0 else prev & self.subjects[part]
+                    if tables:
+                        best[i] = tables
+        if best[-1]:
+            return best[-1]
+        # a part of a title word Kiwi split off ('분류' of 소분류)
+        inside = {t for w, ts in self.subjects.items() if len(word) >= 2 and word in w for t in ts}
+        return inside or None
 
     @classmethod
     def build(cls, store: FactStore, vocab: Vocab | None = None) -> Lexicon:
@@ -186,6 +222,7 @@ class Lexicon:
             dict(parents),
         )
         lex.vocab = vocab
+        lex.subjects = subject_words(tables.values())
         lex._surfaces(vocab)
         lex.names = Names.build(store, lex)
         return lex
@@ -220,6 +257,8 @@ class Lexicon:
     @staticmethod
     def _aliases(vocab: Vocab, dim: str, value: str, sido_names: set[str]) -> set[str]:
         out = {value, value.replace(" ", "")}
+        if value.endswith("등") and len(value) >= 4:
+            out.add(value[:-1])  # '보건기관등' as people say it: 보건기관
         kind = vocab.kind_of(dim)
         if kind == "sido":
             out |= set(vocab.sido.get(value, ()))

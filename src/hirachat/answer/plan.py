@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from hirachat.answer.ages import cover, describe, parse_band
-from hirachat.answer.lexicon import Lexicon, squash
+from hirachat.answer.lexicon import Lexicon, cue, squash
 from hirachat.answer.masterbook import MasterBook
 from hirachat.answer.reading import reading
 from hirachat.answer.understand import Intent
@@ -26,6 +26,7 @@ from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
 from hirachat.query.wording import Composer, display_title, scope_of
 
+RANK_DIMS = ("순위", "상병명", "행위명")
 SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
 
 
@@ -144,15 +145,35 @@ class Planner:
             has_over = int(it.over is None or it.over in t.dims)
             has_age = int(not it.ages or t.table_id in self.lex.age_dims)
             scope = int(scope_of(t.title) == asked_scope)
+            subject = sum(t.table_id in (self.lex.subject_tables(w) or set()) for w in it.subjects)
             fits = int(
                 bool(self._needed(it)) or len(t.measures) == 1 or it.qtype == "lookup"
             )  # unasked: the table of all institutions first
-            score = (int(years_ok), has_over, has_age, fits, len(ents), scope, -len(open_dims), -len(t.dims))
+            score = (
+                int(years_ok),
+                subject,
+                has_over,
+                has_age,
+                fits,
+                len(ents),
+                scope,
+                -len(open_dims),
+                -len(t.dims),
+            )
             if best is None or score > best[0]:
                 best = (score, t, ents)
         if best is None:
             raise self._diagnose(it, self._needed(it))
         _, table, ents = best
+        stray = [w for w in it.subjects if table.table_id not in (self.lex.subject_tables(w) or set())]
+        if stray:  # a title word of another table, not of the one that answers: never ignored
+            words = ", ".join(f"'{w}'" for w in stray)
+            raise Abstain(
+                "entity",
+                f"질문의 {words}은(는) 「{display_title(table)}」의 내용이 아니라 이 표로 답하면 그 말을 무시하게 됩니다. "
+                "표 이름이나 조건을 바꿔 다시 물어봐 주세요.",
+                table,
+            )
         for (_, _, surface), options in spans.items():
             usable = [
                 (d, v) for d, v in options if d in table.dims and self.lex.has_value(table.table_id, d, v)
@@ -447,8 +468,41 @@ class Planner:
             filters[QUARTER] = [it.quarter]
         if it.months or MONTH in t.dims:
             filters.update(self._months(it, t, measures))
+        if MONTH in filters and len(filters[MONTH]) >= 2:  # '1월 대비 12월': the months are what is compared
+            if it.qtype == "change" and re.search(r"률|%|퍼센트|프로", it.text):
+                raise Abstain(
+                    "period",
+                    "월과 월 사이의 증감률은 아직 계산하지 않습니다. 각 달의 값을 물어보시거나 두 달을 비교해 주세요.",
+                    t,
+                )
+            ents = {**ents, MONTH: filters[MONTH]}
         multi = [d for d, v in ents.items() if len(v) >= 2]
         op = it.qtype
+        if multi and cue(self.lex, "sum").search(it.text):  # 'A와 B 합쳐서', 'I60 I61 I63 다 더하면'
+            nonadd = [m for m in measures if not t.measure(m)["additive"]]
+            if nonadd:
+                what = ", ".join(ents[multi[0]])
+                raise Abstain(
+                    "dimension",
+                    f"{nonadd[0]}는 한 사람이 여러 {T.dim_label(multi[0])}에 포함될 수 있어 {what}의 값을 더해 "
+                    "구할 수 없습니다(원자료에 합계가 없음). 각각의 값은 따로 물어봐 주세요.",
+                    t,
+                )
+            for d in multi:
+                unions[d] = filters.pop(d)
+            multi, op = [], "sum"
+        if any(len(v) > 2 for d, v in ents.items() if d in multi) and op in (
+            "lookup",
+            "comparison",
+            "change",
+        ):
+            d = next(d for d in multi if len(ents[d]) > 2)
+            raise Abstain(
+                "ambiguous",
+                f"{T.dim_label(d)} {len(ents[d])}개({', '.join(ents[d])})를 한 번에 비교하지 않습니다. 둘씩 비교하거나 "
+                "순위·합계로 물어봐 주세요.",
+                t,
+            )
         if multi and op in ("lookup", "sum", "ranking", "share"):
             op = "comparison"  # two values of one dimension named: compare them
         if len(years) >= 2 and op in ("lookup", "comparison") and not multi:
@@ -545,6 +599,8 @@ class Planner:
             return max(before, key=lambda e: e.start).dim if before else singles[-1]
         if it.over in open_dims:
             return it.over
+        # a rank or a name beside a code is the row's label, not what is ranked
+        open_dims = [d for d in open_dims if d not in RANK_DIMS] or open_dims
         if len(open_dims) == 1:
             return open_dims[0]
         if not open_dims:

@@ -70,6 +70,7 @@ class Intent:
     stats: list[str] = field(default_factory=list)  # 평균, 중앙값, 사망률: no table publishes them
     months: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # content words nothing in the data accounts for
+    subjects: list[str] = field(default_factory=list)  # words of a table's title: what the table is about
     carried: list[str] = field(default_factory=list)  # what a follow-up took from the previous turn
     named: dict[str, str] = field(default_factory=dict)  # code → the name written next to it
     candidates: list[tuple[str, list[str]]] = field(default_factory=list)  # a name several codes carry
@@ -298,6 +299,9 @@ def understand(
     it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
+    # what a table is about, in its own title's words (다빈도 상병, 소분류): accounted for, and they pick it
+    it.subjects += [w for w in it.unknown if lex.subject_tables(w) is not None]
+    it.unknown = [w for w in it.unknown if w not in it.subjects]
     if lex.names is not None:
         link_names(it, rest, lex)  # words nothing else explains (entities and cue words blanked)
 

@@ -88,9 +88,7 @@ def kind_of(values: Iterable[str | None]) -> Kind | None:
         return None
     for kind, test in _tests():
         n = sum(1 for v in distinct if test(v))
-        if n >= SHARE * len(distinct) and (
-            n >= 2 or (len(distinct) == 1 and kind != "시군구")
-        ):
+        if n >= SHARE * len(distinct) and (n >= 2 or (len(distinct) == 1 and kind != "시군구")):
             return Kind(kind, CANONICAL[kind], n, len(distinct))
     return None
 
