@@ -210,3 +210,29 @@ def test_real_portal_xls_downloads_when_present(tmp_path: Path) -> None:
     reports = ingest(files, tmp_path / "store", DataConfig(), tmp_path / "raw")
     assert [r.status for r in reports] == ["stored"] * len(files)
     assert all(r.rows_read == r.rows_stored for r in reports)
+
+
+def test_questions_over_new_layouts(portal: tuple[Path, list[IngestReport]]) -> None:
+    """Months, suppressed cells, title words and sums said in words, over the portal fixtures."""
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+
+    store_dir, _ = portal
+    with AskService(store_dir, InferenceConfig(), "grounded", None, 0) as svc:
+
+        def ask(q: str) -> tuple[str, bool]:
+            ans = svc.plan_turns([q])
+            return ans.answer, ans.abstained
+
+        text, abstained = ask("2018년 11월 I21 보건기관 청구건수")  # a month of a monthly .xls, a 등 value
+        assert not abstained and "11월" in text and "보건기관등" in text
+        text, abstained = ask("2018년 I21 남자 환자수")  # a year of patients is never a sum of months
+        assert abstained and "월별" in text
+        text, abstained = ask("2019년 U07 환자수")  # a '-' cell
+        assert abstained and "공개되지 않은" in text
+        text, abstained = ask("J20 외래랑 입원 합쳐서 2022년 환자 총 몇명?")  # 외래 and 입원 files: one table
+        assert abstained and "더해" in text
+        text, abstained = ask("2020년 입원 다빈도 상병 상위 3개")  # the title's words pick the table
+        assert not abstained and text.index("J20") < text.index("J30") < text.index("I10")
+        text, abstained = ask("이천이십일년 I21 80세 이상 남자 외래 환자수")  # a year in words
+        assert "2021년" in text and "2022년" not in text

@@ -469,7 +469,7 @@ class Planner:
         if it.months or MONTH in t.dims:
             filters.update(self._months(it, t, measures))
         if MONTH in filters and len(filters[MONTH]) >= 2:  # '1월 대비 12월': the months are what is compared
-            if it.qtype == "change" and re.search(r"률|%|퍼센트|프로", it.text):
+            if re.search(r"증감률|증가율|감소율|변화율|%|퍼센트|프로", it.text):
                 raise Abstain(
                     "period",
                     "월과 월 사이의 증감률은 아직 계산하지 않습니다. 각 달의 값을 물어보시거나 두 달을 비교해 주세요.",

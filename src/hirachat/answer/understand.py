@@ -129,6 +129,19 @@ def _measure_ratio(it: Intent, work: str, spans: dict[str, tuple[int, int]], lex
     it.measures = [num, den]
 
 
+_DIGIT = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_KOREAN_YEAR = re.compile(
+    r"(?<![가-힣])(이천|천구백)\s*(?:([일이삼사오육칠팔구])?십)?\s*([일이삼사오육칠팔구])?\s*(?=년)"
+)
+
+
+def _korean_year(m: re.Match[str]) -> str:
+    tens = 0 if m.group(0).find("십") < 0 else _DIGIT.get(m.group(2) or "일", 1)
+    ones = _DIGIT.get(m.group(3) or "", 0)
+    base = 2000 if m.group(1) == "이천" else 1900
+    return str(base + tens * 10 + ones)
+
+
 def understand(
     question: str, lex: Lexicon, today: date | None = None, previous: Intent | None = None
 ) -> Intent:
@@ -136,6 +149,7 @@ def understand(
     assert vocab is not None
     text = unicodedata.normalize("NFKC", question).strip()
     text = re.sub(r"[\u200b-\u200f\ufeff]", "", text)
+    text = _KOREAN_YEAR.sub(_korean_year, text)  # 이천이십일년 → 2021년: a year in words is never dropped
     it = Intent(text)
     work = SCOPE_PHRASES.sub(lambda m: " " * len(m.group(0)), text)
 
