@@ -43,7 +43,8 @@ def num(v):
 
 
 def read_csv_rows(path):
-    raw = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     for enc in ("utf-8-sig", "cp949"):
         try:
             text = raw.decode(enc)
@@ -244,7 +245,7 @@ def top(d, n, reverse=True):
 
 
 def M(m):
-    return "2018-%02d" % m
+    return f"2018-{m:02d}"
 
 
 def pct_change(old, new):
@@ -457,7 +458,7 @@ def main():
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         for o in out:
             f.write(json.dumps(o, ensure_ascii=False) + "\n")
-    print("wrote %d answers to %s" % (len(out), sys.argv[2]))
+    print(f"wrote {len(out)} answers to {sys.argv[2]}")
 
 
 if __name__ == "__main__":
