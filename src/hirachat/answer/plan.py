@@ -123,6 +123,7 @@ class Planner:
             spans.setdefault((e.start, e.end, e.surface), []).append((e.dim, e.value))
         best: tuple[tuple[int, ...], TableInfo, dict[str, list[str]]] | None = None
         asked_scope = scope_of(it.text)
+        subjects = {w: self.lex.subject_tables(w) or set() for w in it.subjects}  # once per question
         for t in self.lex.tables.values():
             if self._resolve(t, it) is None:
                 continue
@@ -145,7 +146,7 @@ class Planner:
             has_over = int(it.over is None or it.over in t.dims)
             has_age = int(not it.ages or t.table_id in self.lex.age_dims)
             scope = int(scope_of(t.title) == asked_scope)
-            subject = sum(t.table_id in (self.lex.subject_tables(w) or set()) for w in it.subjects)
+            subject = sum(t.table_id in tables for tables in subjects.values())
             fits = int(
                 bool(self._needed(it)) or len(t.measures) == 1 or it.qtype == "lookup"
             )  # unasked: the table of all institutions first
@@ -165,7 +166,7 @@ class Planner:
         if best is None:
             raise self._diagnose(it, self._needed(it))
         _, table, ents = best
-        stray = [w for w in it.subjects if table.table_id not in (self.lex.subject_tables(w) or set())]
+        stray = [w for w, tables in subjects.items() if table.table_id not in tables]
         if stray:  # a title word of another table, not of the one that answers: never ignored
             words = ", ".join(f"'{w}'" for w in stray)
             raise Abstain(
@@ -491,12 +492,9 @@ class Planner:
             for d in multi:
                 unions[d] = filters.pop(d)
             multi, op = [], "sum"
-        if any(len(v) > 2 for d, v in ents.items() if d in multi) and op in (
-            "lookup",
-            "comparison",
-            "change",
-        ):
-            d = next(d for d in multi if len(ents[d]) > 2)
+        wide = [d for d in multi if len(ents[d]) > 2]  # a comparison says two values
+        if wide and op in ("lookup", "comparison", "change"):
+            d = wide[0]
             raise Abstain(
                 "ambiguous",
                 f"{T.dim_label(d)} {len(ents[d])}개({', '.join(ents[d])})를 한 번에 비교하지 않습니다. 둘씩 비교하거나 "

@@ -163,6 +163,12 @@ def data_tables(store: StoreOpt = None, config: ConfigOpt = None, overrides: Set
             typer.echo(f"    dimensions: {', '.join(t.dims)}")
             measures = ", ".join(f"{m['name']}({m['unit'] or '-'})" for m in t.measures)
             typer.echo(f"    measures:   {measures}")
+            for src in fs.layouts(t.table_id):  # what ingest inferred, per file (sheet)
+                text = src["layout"].get("text")
+                scope = ", ".join(f"{d} = {v}" for d, v in src["scope"].items())
+                if text or scope:
+                    where = src["file"] + (f" [{src['sheet']}]" if src["sheet"] else "")
+                    typer.echo(f"    {where}: {text or ''}{'; whole file: ' + scope if scope else ''}")
         masters = fs.masters()
         if masters:
             typer.echo("code masters (code → name, used to link names in questions):")

@@ -17,7 +17,7 @@ from hirachat.atomic import write_jsonl
 from hirachat.config import DataConfig
 from hirachat.data.masters import change_sheet, detect, read_master
 from hirachat.data.readers import bounded, read_any
-from hirachat.data.schema import NormalizedTable, normalize_grid
+from hirachat.data.schema import NormalizedTable, flagged_cells, normalize_grid
 from hirachat.data.store import FactStore
 from hirachat.errors import HiraChatError
 from hirachat.paths import quarantine_dir
@@ -193,19 +193,14 @@ def ingest_file(
         rep.rows_stored = nt.stored_source_rows
         rep.facts_stored = len(nt.frame)
         rep.rows_quarantined = len({q.row for q in nt.quarantine})
-        rep.cells_approx = int(nt.frame["_approx"].dropna().map(lambda a: a.count(",") + 1).sum())
+        rep.cells_approx = flagged_cells(nt.frame["_approx"])
         rep.periods = nt.periods
         rep.measures = [m.name for m in nt.measures]
         rep.rows_noted = nt.note_rows
-        rep.cells_suppressed = (
-            int(nt.frame["_suppressed"].dropna().map(lambda a: a.count(",") + 1).sum())
-            if len(nt.frame)
-            else 0
-        )
-        facts = int(nt.frame[[m.name for m in nt.measures]].notna().to_numpy().sum()) + rep.cells_suppressed
+        rep.cells_suppressed = nt.cells_suppressed
         implied = [m.name for m in nt.measures if m.name not in nt.layout.get("measures", [])]
         said = f" × {{{', '.join(implied)}}} (named by the title or file name)" if implied else ""
-        rep.layout = f"{nt.layout.get('text', '')}{said}; {facts:,} facts" if nt.layout else None
+        rep.layout = f"{nt.layout.get('text', '')}{said}; {nt.facts:,} facts" if nt.layout else None
         rep.scope = dict(nt.scope)
         rep.notes = nt.notes + [
             f"key given twice with different figures, row {d.kept} kept (first in the file), row {d.dropped} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from hirachat.data.vocab import DIMENSION_BY_NAME, SEX_ALIASES, SIDO_ALIASES, TOTAL_MARKERS
 
@@ -20,7 +21,6 @@ _AGE_BAND = re.compile(
 )
 _SIGUNGU = re.compile(r"^[가-힣]{1,6}(시|군|구)(\s?[가-힣]{1,5}(구|군))?$")
 _KCD = re.compile(r"^[A-Z]\d{2}(\.?\d{1,2})?$")
-_PROCEDURE = re.compile(r"^[A-Z]{1,2}\d{3,5}[A-Z0-9]{0,3}$|^\d{5}$")
 SHARE = 0.9
 
 # kind → the canonical dimension a column of that kind is stored as
@@ -63,6 +63,12 @@ def _is_sido(v: str) -> bool:
     return v in SIDO_ALIASES or v.replace(" ", "") in SIDO_ALIASES
 
 
+def is_kcd_code(value: str) -> bool:
+    """A KCD code shape: J20, J20.9, J209."""
+    return bool(_KCD.match(value.strip().upper()))
+
+
+@cache
 def _tests() -> list[tuple[str, Callable[[str], bool]]]:
     inout = set(DIMENSION_BY_NAME["입원외래구분"].values) | set(DIMENSION_BY_NAME["입원외래구분"].aliases)
     jong = set(DIMENSION_BY_NAME["종별"].values) | set(DIMENSION_BY_NAME["종별"].aliases)
@@ -73,7 +79,7 @@ def _tests() -> list[tuple[str, Callable[[str], bool]]]:
         ("종별", lambda v: v in jong),
         ("연령", is_age_band),
         ("시군구", lambda v: bool(_SIGUNGU.match(v)) and not _is_sido(v)),
-        ("상병코드", lambda v: bool(_KCD.match(v.upper()))),
+        ("상병코드", is_kcd_code),
     ]
 
 
@@ -91,9 +97,3 @@ def kind_of(values: Iterable[str | None]) -> Kind | None:
         if n >= SHARE * len(distinct) and (n >= 2 or (len(distinct) == 1 and kind != "시군구")):
             return Kind(kind, CANONICAL[kind], n, len(distinct))
     return None
-
-
-def looks_like_code(value: str) -> bool:
-    """A procedure or disease code shape (M2031, HA010, J20, 10100): never a year or a count."""
-    v = value.strip().upper()
-    return bool(_KCD.match(v) or _PROCEDURE.match(v))

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hirachat.data.kinds import CANONICAL, kind_of
-from hirachat.data.normalize import Header, norm_sex, read_header, squash
+from hirachat.data.kinds import kind_of
+from hirachat.data.normalize import SUPPRESSED_MARKS, Header, norm_sex, read_header, squash
 from hirachat.data.readers import PERIOD_TOKEN, RawGrid, is_numeric_text, is_period_token
 from hirachat.data.vocab import DIMENSION_SYNONYMS, SIDO_ALIASES, TOTAL_MARKERS
 
@@ -30,7 +30,6 @@ YEAR = "진료년도"
 QUARTER = "분기"
 MONTH = "월"
 PERIOD_DIMS = (YEAR, QUARTER, MONTH)
-SUPPRESSED = frozenset({"-", "–", "—", "*", "x", "X", "…", "...", "ㆍ", "·"})
 _PERIOD_LABEL = re.compile(r"(년도|연도|년월|기간|분기|심사년|진료년|기준년|통계년)")
 _GENERIC = frozenset({"구분", "항목", "분류", "내용", "구분명", "항목명"})
 _CODE_NAME = re.compile(r"(코드|번호|code|id)$", re.I)
@@ -149,17 +148,18 @@ class Layout:
         }
 
 
-def _numeric_share(grid: RawGrid, i: int, limit: int = 2000) -> tuple[float, int, list[str]]:
+def _numeric_share(grid: RawGrid, i: int, limit: int = 5000) -> tuple[float, int, list[str]]:
     vals = [v.strip() for r in grid.rows[:limit] if i < len(r) and (v := r[i]) is not None and v.strip()]
     if not vals:
         return 0.0, 0, []
-    numeric = sum(1 for v in vals if is_numeric_text(v) or v in SUPPRESSED)
+    numeric = sum(1 for v in vals if is_numeric_text(v) or v in SUPPRESSED_MARKS)
     return numeric / len(vals), len(vals), vals
 
 
 def _is_year_column(vals: list[str]) -> bool:
+    """Data that are years (a 진료년도 column under an unknown header): labels, not counts."""
     return bool(vals) and all(
-        parse_period(v) is not None and parse_period(v) == Period(int(v[:4])) for v in vals[:50]
+        (p := parse_period(v)) is not None and p.quarter is None and p.month is None for v in vals[:50]
     )
 
 
@@ -200,11 +200,13 @@ def infer(grid: RawGrid) -> Layout:
 
     # 1. label (row dimension) columns and value columns, from the lowest header cell and the data
     columns: list[Column] = []
+    data: dict[int, list[str]] = {}  # each column's filled data cells (a sample), read once
     for i in range(width):
         path = _dedupe([r[i] for r in stack])
         lowest = path[-1] if path else f"열{i + 1}"
         head = read_header(lowest)
-        share, n, vals = _numeric_share(grid, i)
+        share, n, data[i] = _numeric_share(grid, i)
+        vals = data[i]
         if head.kind == "synthetic":
             role = "synthetic"
         elif not path and n == 0:
@@ -242,9 +244,9 @@ def infer(grid: RawGrid) -> Layout:
 
     # 3. what each header row says about the value columns
     roles: list[str] = []
+    own = {c.header for c in columns if c.role == "label"}
     for r in range(n_rows):
         cells = [cell for i in sorted(value_idx) if (cell := filled[r][i])]
-        own = {c.header for c in columns if c.role == "label"}
         label = next(
             (stack[r][i] for i in label_idx if stack[r][i] and (r < n_rows - 1) and stack[r][i] not in own),
             None,
@@ -291,15 +293,15 @@ def infer(grid: RawGrid) -> Layout:
                     value = SIDO_ALIASES.get(value.replace(" ", ""), value)
                 c.values[d] = value
 
-    # 5. row dimensions: the kind their values are, whatever the header says
-    taken = {c.name for c in columns if c.role == "label"}
-    for c in columns:
-        if c.role != "label":
-            continue
+    # 5. row dimensions: named by their header, then by the kind their values are, whatever the header says
+    labels = [c for c in columns if c.role == "label"]
+    for c in labels:
         head = c.head or read_header(c.header)
         c.name = head.canonical if head.kind == "dimension" else (head.canonical or c.header)
-        _, _, vals = _numeric_share(grid, c.index, 5000)
-        k = kind_of(vals)
+    taken = {c.name for c in labels}
+    for c in labels:
+        head = c.head or read_header(c.header)
+        k = kind_of(data[c.index])
         if k is None or k.dimension == c.name:
             continue
         generic = head.key in _GENERIC or head.kind != "dimension"
@@ -311,7 +313,7 @@ def infer(grid: RawGrid) -> Layout:
             continue
         if generic or k.kind in ("시군구", "시도"):
             taken.discard(c.name)
-            c.evidence = f"{c.header} → {k.dimension}: {k.evidence()}"
+            c.evidence = k.evidence()
             c.name = k.dimension
             taken.add(c.name)
     return Layout(n_rows, roles, columns, notes)
@@ -341,16 +343,3 @@ def _row_role(cells: list[str], label: str | None) -> str:
     if label or totals:
         return "dimension:구분"
     return "measure"  # names never seen, over numbers: measures of their own name
-
-
-__all__ = [
-    "CANONICAL",
-    "MONTH",
-    "PERIOD_DIMS",
-    "QUARTER",
-    "SUPPRESSED",
-    "YEAR",
-    "Layout",
-    "infer",
-    "parse_period",
-]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,13 +34,11 @@ UNIT_SCALE = {
     "억원": ("원", 100_000_000),
 }
 KNOWN_UNITS = ("백만원", "천원", "억원", "원", "명", "건", "일", "회", "개소", "개", "%")
+_UNIT = "|".join(KNOWN_UNITS)  # longest first where one unit ends another (천원 before 원, 개소 before 개)
 _PAREN = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
 # cells a portal export does not publish (small counts): stored as suppressed, never 0, never dropped
 SUPPRESSED_MARKS = frozenset({"-", "–", "—", "*", "x", "X", "…", "...", "ㆍ"})
-_UNIT_LIST = re.compile(
-    r"단위\s*[_:：]?\s*((?:(?:백만원|천원|억원|원|명|건|일|회|개소|개|%)\s*[,，/·ㆍ]?\s*)+)"
-)
-_UNIT_IN_TEXT = re.compile(r"단위\s*[_:：]?\s*(백만원|천원|억원|원|명|건|일|회|개소|개|%)")
+_UNIT_LIST = re.compile(rf"단위\s*[_:：]?\s*((?:(?:{_UNIT})\s*[,，/·ㆍ]?\s*)+)")
 _SCI = re.compile(r"^[-+]?\d+(\.\d+)?[eE][-+]?\d+$")
 _PLAIN = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _YEAR = re.compile(r"^((?:19|20)\d{2})(?:\s*년(?:도)?)?(?:\.0)?$")
@@ -86,11 +84,9 @@ def read_header(raw: str) -> Header:
 
 
 def unit_in_text(text: str | None) -> str | None:
-    """The unit a title states (단위_개소, (단위: 천원))."""
-    if not text:
-        return None
-    m = _UNIT_IN_TEXT.search(squash(text))
-    return m.group(1) if m else None
+    """The unit a title states (단위_개소, (단위: 천원)); the first when it lists several."""
+    units = units_in_text(text)
+    return units[0] if units else None
 
 
 def units_in_text(text: str | None) -> list[str]:
@@ -100,7 +96,7 @@ def units_in_text(text: str | None) -> list[str]:
     m = _UNIT_LIST.search(squash(text))
     if not m:
         return []
-    return re.findall(r"백만원|천원|억원|원|명|건|일|회|개소|개|%", m.group(1))
+    return re.findall(_UNIT, m.group(1))
 
 
 def scale_unit(unit: str | None) -> tuple[str | None, int]:
@@ -154,8 +150,8 @@ class ParsedColumn:
     integer: bool  # every value an integer
     rounded: int = 0  # of the approximate cells, how many are digits rounded to a few significant figures
     rounded_from: float | None = None  # the magnitude from which the column's values are rounded
-    suppressed: np.ndarray | None = (
-        None  # bool: a cell the portal does not publish (-, *, x, …): null, never 0
+    suppressed: np.ndarray = field(  # bool: a cell the portal does not publish (-, *, x, …): null, never 0
+        default_factory=lambda: np.zeros(0, dtype=bool)
     )
 
 
@@ -210,10 +206,12 @@ def parse_numbers(col: pd.Series, blank_as_zero: bool) -> ParsedColumn:
         values = pd.to_numeric(stripped).to_numpy(dtype="float64")
         rounded, start = rounded_cells(values)
         n = len(values)
-        return ParsedColumn(values, rounded, np.zeros(n, dtype=bool), True, int(rounded.sum()), start)
+        none = np.zeros(n, dtype=bool)
+        return ParsedColumn(values, rounded, none, True, int(rounded.sum()), start, none)
     s = stripped.astype("string").str.replace("\u2212", "-", regex=False)
-    hidden = s.isin(list(SUPPRESSED_MARKS)).fillna(False).to_numpy(dtype=bool)
-    blank = s.isna() | (s == "") | s.isin(list(SUPPRESSED_MARKS))
+    hidden_s = s.isin(list(SUPPRESSED_MARKS)).fillna(False)
+    hidden = hidden_s.to_numpy(dtype=bool)
+    blank = s.isna() | (s == "") | hidden_s
     approx = s.str.match(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
     plain = s.str.match(_PLAIN.pattern).fillna(False).to_numpy(dtype=bool)
     blank_np = blank.to_numpy(dtype=bool)

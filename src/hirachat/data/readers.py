@@ -44,7 +44,6 @@ class RawGrid:
     portal_layout: bool = False  # title row above the header: a portal (OLAP) export
     skipped: list[str] = field(default_factory=list)  # other sheets of the workbook that hold no table
     header_rows: list[list[str | None]] = field(default_factory=list)  # the header stack, top first, as read
-    header_row_numbers: list[int] = field(default_factory=list)
     sheets: int = 1  # sheets of the workbook that hold a table (1 for CSV)
     note_rows: int = 0  # footnote rows below or inside the data (※ …), kept in ``notes``
 
@@ -150,7 +149,6 @@ def _frame(
         )
     title_lines = [" ".join(dict.fromkeys(c for c in cells if c)) for _, cells in content[:head_at]]
     header_rows = [content[head_at][1]]
-    header_numbers = [content[head_at][0]]
     j = head_at + 1
     # continuation rows of a multi-row header: text and periods only, no other numbers
     while j < len(content) - 1 and (
@@ -158,7 +156,6 @@ def _frame(
         or _is_period_row(content[j][1])
     ):
         header_rows.append(content[j][1])
-        header_numbers.append(content[j][0])
         j += 1
     width = max(len(r) for r in header_rows)
     header = []
@@ -188,7 +185,6 @@ def _frame(
         blank_rows=blank,
         portal_layout=bool(title_lines),
         header_rows=[list(r) + [None] * (width - len(r)) for r in header_rows],
-        header_row_numbers=header_numbers,
         note_rows=len(notes),
     )
 
@@ -316,20 +312,36 @@ def read_xlsx(path: Path) -> list[RawGrid]:
             cells = _sheet_rows(path, ws)
             if not any(any(c is not None for c in r) for r in cells):
                 continue
-            for r0, c0, r1, c1 in _merged(path, ws._worksheet_path):  # type: ignore[attr-defined]
-                if r0 - 1 >= len(cells) or c0 - 1 >= len(cells[r0 - 1]):
-                    continue
-                top = cells[r0 - 1][c0 - 1]
-                for r in range(r0 - 1, min(r1, len(cells))):
-                    for c in range(c0 - 1, min(c1, len(cells[r]))):
-                        cells[r][c] = top
-            try:
-                grids.append(_frame(path, ws.title, None, [(i + 1, r) for i, r in enumerate(cells)]))
-            except InputFileError as exc:
-                skipped.append(f"[{ws.title}] {bounded(str(exc).split(': ', 1)[-1])}")
+            merges = _merged(path, ws._worksheet_path)  # type: ignore[attr-defined]
+            _add_sheet(
+                path, ws.title, cells, [(r0 - 1, r1, c0 - 1, c1) for r0, c0, r1, c1 in merges], grids, skipped
+            )
     finally:
         wb.close()
     return _workbook(path, grids, skipped)
+
+
+def _add_sheet(
+    path: Path,
+    name: str,
+    cells: list[list[str | None]],
+    merges: list[tuple[int, int, int, int]],
+    grids: list[RawGrid],
+    skipped: list[str],
+) -> None:
+    """One sheet's cells, merged ranges (first row, row after the last, first column, column after the
+    last; 0-based) filled from their top-left cell, framed as a grid; a sheet holding no table is noted."""
+    for r0, r1, c0, c1 in merges:
+        if r0 >= len(cells) or c0 >= len(cells[r0]):
+            continue
+        top = cells[r0][c0]
+        for r in range(r0, min(r1, len(cells))):
+            for c in range(c0, min(c1, len(cells[r]))):
+                cells[r][c] = top
+    try:
+        grids.append(_frame(path, name, None, [(i + 1, r) for i, r in enumerate(cells)]))
+    except InputFileError as exc:
+        skipped.append(f"[{name}] {bounded(str(exc).split(': ', 1)[-1])}")
 
 
 def _workbook(path: Path, grids: list[RawGrid], skipped: list[str]) -> list[RawGrid]:
@@ -381,19 +393,8 @@ def read_xls(path: Path) -> list[RawGrid]:
                 cells.append(row)
             while cells and not any(c is not None for c in cells[-1]):
                 cells.pop()
-            if not cells:
-                continue
-            for r0, r1, c0, c1 in getattr(sh, "merged_cells", []) or []:
-                if r0 >= len(cells) or c0 >= used:
-                    continue
-                top = cells[r0][c0]
-                for r in range(r0, min(r1, len(cells))):
-                    for c in range(c0, min(c1, used)):
-                        cells[r][c] = top
-            try:
-                grids.append(_frame(path, sh.name, None, [(i + 1, r) for i, r in enumerate(cells)]))
-            except InputFileError as exc:
-                skipped.append(f"[{sh.name}] {bounded(str(exc).split(': ', 1)[-1])}")
+            if cells:
+                _add_sheet(path, sh.name, cells, list(getattr(sh, "merged_cells", []) or []), grids, skipped)
             book.unload_sheet(idx)
     finally:
         book.release_resources()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hirachat.data.layout import MONTH, QUARTER, YEAR, Layout, infer, parse_period
+from hirachat.data.layout import MONTH, QUARTER, YEAR, Column, Layout, infer, parse_period
 from hirachat.data.normalize import (
     TOTAL,
     Header,
@@ -37,7 +37,6 @@ from hirachat.data.vocab import (
 )
 from hirachat.errors import InputFileError
 
-_CODE_NAME = re.compile(r"(코드|번호|code|id)$", re.I)
 _PERSON_NAME = re.compile(r"(인원|환자|명수)")
 
 
@@ -112,12 +111,26 @@ class NormalizedTable:
     duplicates: list[Duplicate] = field(default_factory=list)  # keys given twice with different figures
     layout: dict[str, Any] = field(default_factory=dict)  # the inferred header layout (Layout.as_dict)
     scope: dict[str, str] = field(default_factory=dict)  # constant dimensions read from the title / file name
-    subject: str = ""  # what the table is about, in the file's own words
     note_rows: int = 0  # footnote rows of the grid (not data)
 
     @property
     def stored_source_rows(self) -> int:
         return int(self.frame["_row"].nunique()) if len(self.frame) else 0
+
+    @property
+    def cells_suppressed(self) -> int:
+        return flagged_cells(self.frame["_suppressed"])
+
+    @property
+    def facts(self) -> int:
+        """Values stored plus cells stored as not published: one fact per (row, period, group, measure)."""
+        values = int(self.frame[[m.name for m in self.measures]].notna().to_numpy().sum())
+        return values + self.cells_suppressed
+
+
+def flagged_cells(column: pd.Series) -> int:
+    """Cells named in a flag column (_approx, _suppressed: the measures of the row so flagged, comma-joined)."""
+    return int(column.dropna().map(lambda a: a.count(",") + 1).sum()) if len(column) else 0
 
 
 def physical_name(table_id: str) -> str:
@@ -190,26 +203,27 @@ def _assigned(cols: list[_Col]) -> set[str]:
 def _check_distinct(layout: Layout, where: str, grid: RawGrid) -> None:
     """Two value columns the header cannot tell apart (same period, values and measure) with no way to say
     which is which: refused, showing the header rows and what was ambiguous, never stored wrong."""
-    seen: dict[tuple[Any, ...], str] = {}
+
+    def sample(i: int) -> list[str | None]:
+        return [r[i] if i < len(r) else None for r in grid.rows[:50]]
+
+    seen: dict[tuple[Any, ...], Column] = {}
     for c in layout.values:
         key = (tuple(sorted(c.assign().items())), c.name)
         if key in seen and c.name:
             other = seen[key]
-            a = [r[c.index] if c.index < len(r) else None for r in grid.rows[:50]]
-            idx = next(x.index for x in layout.values if x.header == other)
-            b = [r[idx] if idx < len(r) else None for r in grid.rows[:50]]
-            if a == b:
-                continue
+            if sample(c.index) == sample(other.index):
+                continue  # the same column twice: kept once by the normaliser
             shown = " / ".join(
                 " | ".join(c or "" for c in row[: min(len(row), 12)])
                 for row in (grid.header_rows or [list[str | None](grid.header)])
             )
             raise InputFileError(
-                f"{where}: cannot infer the layout: columns {other!r} and {c.header!r} both mean "
+                f"{where}: cannot infer the layout: columns {other.header!r} and {c.header!r} both mean "
                 f"{c.name}{' ' + str(c.assign()) if c.assign() else ''} with different values. Header rows: "
                 f"{shown}. Read as: {layout.describe()}"
             )
-        seen[key] = c.header
+        seen[key] = c
 
 
 def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
@@ -220,11 +234,9 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
     _check_distinct(layout, where, grid)
     width = len(grid.header)
     words = read_words(grid, {c.name for c in cols if c.kind == "dimension"} | _assigned(cols), family)
-    title_units = words.units
-    title_unit = title_units[0] if len(title_units) == 1 else None
     blank_as_zero = grid.portal_layout
     notes = list(grid.notes) + layout.notes
-    notes += [f"row dimension {c.evidence}" for c in layout.labels if c.evidence]
+    notes += [f"row dimension {c.header} → {c.name}: {c.evidence}" for c in layout.labels if c.evidence]
     quarantine: list[Quarantined] = []
 
     # rows with the wrong number of fields cannot be trusted cell by cell
@@ -319,13 +331,16 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
 
     # measures, grouped by their pivot assignment (one group for an ordinary table)
     groups: dict[tuple[tuple[str, str], ...], list[tuple[_Col, str]]] = defaultdict(list)
+    implied = ""  # the measure the title or file name names, for value columns whose header names none
     for c in cols:
         if c.kind == "measure":
             groups[()].append((c, c.name))
         elif c.kind == "pivot":
-            groups[tuple(sorted(c.assign.items()))].append(
-                (c, c.name or implied_measure(grid, title_unit, words.subject))
-            )
+            if not c.name and not implied:
+                implied = implied_measure(
+                    grid, words.units[0] if len(words.units) == 1 else None, words.subject
+                )
+            groups[tuple(sorted(c.assign.items()))].append((c, c.name or implied))
     if not groups:
         raise InputFileError(f"{where}: no numeric measure columns found (header: {', '.join(grid.header)})")
 
@@ -344,7 +359,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
                     f"{where}: columns {seen[mname].header!r} and {c.header!r} both mean {mname} with different values"
                 )
             seen[mname] = c
-            unit = _unit_for(c, mname, title_units, order)
+            unit = _unit_for(c, mname, words.units, order)
             base_unit, scale = scale_unit(unit)
             pc = parse_numbers(raw[c.index], blank_as_zero)
             idx = c.index
@@ -354,8 +369,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
                     f"column {c.header!r}: {pc.rounded:,} value(s) of {pc.rounded_from:,.0f} or more are rounded "
                     "to 6 significant figures (Excel display saved as digits): stored as approximate"
                 )
-            hidden = pc.suppressed if pc.suppressed is not None else np.zeros(len(raw), dtype=bool)
-            parsed[c.index] = (pc.values * scale, pc.approx, hidden)
+            parsed[c.index] = (pc.values * scale, pc.approx, pc.suppressed)
             known = MEASURE_BY_NAME.get(mname)
             info = measures.get(mname)
             if info is None:
@@ -443,8 +457,7 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         if c.kind == "ignored":
             notes.append(f"column {c.header!r} ignored (empty or total without a dimension)")
     title = family or words.family
-    suppressed = int(frame["_suppressed"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(frame) else 0
-    if suppressed:
+    if suppressed := flagged_cells(frame["_suppressed"]):
         notes.append(
             f"{suppressed:,} cell(s) not published by the portal (-, *, x): stored as suppressed, never as 0"
         )
@@ -464,7 +477,6 @@ def normalize_grid(grid: RawGrid, family: str | None = None) -> NormalizedTable:
         duplicates=duplicates,
         layout=layout.as_dict(),
         scope=dict(words.constants),
-        subject=words.subject,
         note_rows=grid.note_rows,
     )
 

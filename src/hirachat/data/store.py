@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from hirachat.data.masters import Master
-from hirachat.data.schema import YEAR, NormalizedTable, physical_name
+from hirachat.data.schema import YEAR, NormalizedTable, flagged_cells, physical_name
 from hirachat.errors import StoreError
 from hirachat.paths import store_path
 
@@ -361,7 +361,7 @@ class FactStore:
                 self.con.execute(f"INSERT INTO {quote_ident(phys)} BY NAME SELECT * FROM _incoming")
             finally:
                 self.con.unregister("_incoming")
-            approx = int(df["_approx"].dropna().map(lambda a: a.count(",") + 1).sum()) if len(df) else 0
+            approx = flagged_cells(df["_approx"])
             self.con.execute(
                 "INSERT OR REPLACE INTO sources (source_id, sha256, file_name, sheet, encoding, table_id, title, "
                 "periods, measures, columns, rows_read, rows_stored, facts_stored, rows_quarantined, cells_approx, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from hirachat.data.kinds import is_age_band
+from hirachat.data.kinds import is_age_band, is_kcd_code
 from hirachat.data.normalize import squash, units_in_text
 from hirachat.data.readers import RawGrid
 from hirachat.data.vocab import DIMENSION_BY_NAME, MEASURE_SYNONYMS, SIDO_ALIASES
@@ -36,7 +36,6 @@ class TitleWords:
     constant_words: dict[str, str] = field(default_factory=dict)  # dimension → the word the file used
 
 
-_KCD_TOKEN = re.compile(r"^[A-Z]\d{2}(\.?\d{1,2})?$")
 _DISEASE_TITLE = re.compile(r"상병|질병|질환|KCD", re.I)
 
 
@@ -94,7 +93,9 @@ def read_words(grid: RawGrid, dims: set[str], name: str | None = None) -> TitleW
     for t in [base, *sources]:
         if code_dims or not _DISEASE_TITLE.search(t):
             continue
-        hit = next((tok for tok in _SPLIT.split(strip_title(t)) if _KCD_TOKEN.match(tok)), None)
+        hit = next(
+            (tok for tok in _SPLIT.split(strip_title(t)) if is_kcd_code(tok) and tok[0].isupper()), None
+        )
         if hit and "주상병코드" not in constants:
             constants["주상병코드"] = hit.replace(".", "")
             words["주상병코드"] = hit

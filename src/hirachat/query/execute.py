@@ -120,13 +120,8 @@ class Executor:
             return
         blank = rows[m].isna()
         if blank.any():
-            hidden = (
-                rows["_suppressed"]
-                if "_suppressed" in rows
-                else pd.Series([None] * len(rows), index=rows.index)
-            )
-            suppressed = int(sum(isinstance(h, str) and m in h.split(",") for h in hidden[blank]))
-            if suppressed:
+            hidden: list[Any] = rows["_suppressed"][blank].tolist() if "_suppressed" in rows else []
+            if suppressed := sum(isinstance(h, str) and m in h.split(",") for h in hidden):
                 part = "" if suppressed == len(rows) else f" (필요한 {len(rows)}개 값 가운데 {suppressed}개)"
                 raise Abstain(
                     "suppressed",
