@@ -94,7 +94,7 @@ def score(exp: dict[str, Any], res: dict[str, Any]) -> str:
     return "wrong"
 
 
-def run(data: Path, here: Path = HERE) -> dict[str, Any]:
+def run(data: Path, here: Path = HERE, masters: Path | None = None) -> dict[str, Any]:
     from hirachat.answer.service import AskService
     from hirachat.config import DataConfig, InferenceConfig
     from hirachat.data.ingest import ingest
@@ -103,6 +103,8 @@ def run(data: Path, here: Path = HERE) -> dict[str, Any]:
         root = Path(tmp)
         pairs = load(data, root, here)
         folders = [p for p in (data / "hira_real", data / "code_masters") if p.is_dir()] or [data]
+        if masters is not None:
+            folders.append(masters)
         ingest(folders, root / "store", DataConfig(), root / "raw")
         by_id = {q["id"]: q for q, _ in pairs}
         items = []
@@ -167,8 +169,14 @@ def main() -> None:
         default=HERE,
         help="question folder: benchmarks/natural (CI) or benchmarks/natural_holdout (kept out of development)",
     )
+    ap.add_argument(
+        "--masters",
+        type=Path,
+        default=None,
+        help="a folder of code masters ingested with the data (as a user keeps KCD beside portal downloads)",
+    )
     args = ap.parse_args()
-    r = run(args.data, args.set)
+    r = run(args.data, args.set, args.masters)
     show = {"wrong": {"wrong", "answered_unanswerable"}, "abstain": {"over_abstain"}, "none": set()}
     for i in r["items"]:
         if args.show == "all" or i["outcome"] in show.get(args.show, set()):

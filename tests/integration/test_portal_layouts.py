@@ -236,3 +236,121 @@ def test_questions_over_new_layouts(portal: tuple[Path, list[IngestReport]]) -> 
         assert not abstained and text.index("J20") < text.index("J30") < text.index("I10")
         text, abstained = ask("이천이십일년 I21 80세 이상 남자 외래 환자수")  # a year in words
         assert "2021년" in text and "2022년" not in text
+
+
+def _monthly(name: str) -> tuple[int, dict[tuple[str, ...], dict[tuple[str, str], float | None]]]:
+    """A portal monthly .xls read with xlrd alone: (label columns, {labels: {(month, measure): value}})."""
+    import xlrd
+
+    sheet = xlrd.open_workbook(str(next(PORTAL.glob(name)))).sheet_by_index(0)
+    months, heads = sheet.row_values(0), sheet.row_values(1)
+    labels = next(i for i, m in enumerate(months) if re.match(r"\d{4}년 \d{2}월", str(m)))
+    out: dict[tuple[str, ...], dict[tuple[str, str], float | None]] = {}
+    for r in range(2, sheet.nrows):
+        row = sheet.row_values(r)
+        cells = {
+            (str(months[c])[-3:-1], str(heads[c])): (
+                None if row[c] == "-" else float(str(row[c]).replace(",", ""))
+            )
+            for c in range(labels, len(row))
+        }
+        out[tuple(str(v) for v in row[:labels])] = cells
+    return labels, out
+
+
+def _numbers(text: str) -> list[float]:
+    head = text.split("\n")[0]
+    return [float(x.replace(",", "")) for x in re.findall(r"-?\d[\d,]*(?:\.\d+)?", head)]
+
+
+def test_answers_over_portal_layouts_follow_the_files(portal: tuple[Path, list[IngestReport]]) -> None:
+    """What a portal download's own structure says: its total row is a share's whole, a '-' cell leaves a
+    ranking (named) but refuses the lowest, months are summed as a span and compared as a change, a
+    name column names its codes, an amount without a unit is written without one, patients are never
+    summed over groups the file keeps apart. Expected figures are read from the raw files here."""
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+
+    _, group = _monthly("*요양기관그룹별*.xls")
+    _, inout = _monthly("*성별입원외래별*.xls")
+    _, region = _monthly("*소재지별*.xls")
+    store_dir, _ = portal
+    with AskService(store_dir, InferenceConfig(), "grounded", None, 0) as svc:
+
+        def ask(*turns: str) -> tuple[str, bool]:
+            ans = svc.plan_turns(list(turns))
+            return ans.answer, ans.abstained
+
+        # a share of patients: of the file's own 계 row, not of the groups' sum (a patient is in several)
+        text, abstained = ask("2018년 3월 I21 환자 중 상급종합병원 환자 비중은 몇 %야?")
+        part, whole = group[("I21", "상급종합병원")][("03", "환자수")], group[("I21", "계")][("03", "환자수")]
+        assert part is not None and whole is not None and not abstained
+        assert f"{100 * part / whole:.2f}%" in text and "(계)" in text
+        # a span of months is their sum (claims add up; patients do not)
+        text, abstained = ask("18년 상반기 I21 여자 외래 청구건수 합계")
+        cells = inout[("I21", "여", "외래")]
+        assert not abstained and sum(cells[(f"{m:02d}", "청구건수")] or 0 for m in range(1, 7)) in _numbers(
+            text
+        )
+        text, abstained = ask("2018년 하반기 I21 서울 환자수")
+        assert abstained and "여러 달" in text
+        # a change between two months of one year
+        text, abstained = ask("부산 I21 청구건수 2018년 1월 대비 12월 증감률")
+        jan, dec = region[("I21", "부산")][("01", "청구건수")], region[("I21", "부산")][("12", "청구건수")]
+        assert jan and dec and not abstained and f"{100 * (dec / jan - 1):+.2f}%" in text
+        # the portal writes no unit on amounts: none is assumed, and '원 단위로' is refused
+        text, abstained = ask("2018년 3월 I21 서울 요양급여비용총액")
+        amount = region[("I21", "서울")][("03", "요양급여비용총액")]
+        assert not abstained and f"{amount:,.0f}입니다" in text and "단위 없이" in text
+        text, abstained = ask("2018년 3월 I21 서울 요양급여비용총액을 원 단위로 알려줘")
+        assert abstained and "단위" in text
+        # months and groups named by the portal's own labels: 60_64세, 요양기관그룹 as 종별
+        text, abstained = ask("18년 5월 I21 남자 60~64세 환자수")
+        assert not abstained and "60~64세" in text
+        text, abstained = ask("18년 11월 I21 청구건수 많은 요양기관 종별 순위")
+        ranked = sorted(
+            (g for g in group if g[1] != "계"), key=lambda g: -(group[g][("11", "청구건수")] or 0)
+        )
+        assert not abstained and [text.index(g[1]) for g in ranked] == sorted(
+            text.index(g[1]) for g in ranked
+        )
+
+    with AskService(store_dir, InferenceConfig(), "grounded", None, 0) as svc:
+        text = svc.plan_turns(["2015년 외래 환자수 상위 3개 상병"]).answer
+        assert "U07" in text and "순위에서 뺐습니다" in text  # '-' before U07 existed: left out, named
+        assert svc.plan_turns(["2015년 외래 환자수 가장 적은 상병"]).abstained
+        ans = svc.plan_turns(
+            ["22년 외래에서 결막염 환자가 우울에피소드보다 몇 명 더 많아?"]
+        )  # names of codes
+        assert not ans.abstained and "H10" in ans.answer and "F32" in ans.answer
+        ans = svc.plan_turns(
+            ["2020년 K05 환자수"]
+        )  # 외래 and 입원 files, no total: a sum, said to over-count
+        assert not ans.abstained and "실제 환자 수보다 많을 수 있습니다" in ans.answer
+        ans = svc.plan_turns(["2020년 I61 요양급여비용총액", "2019년 대비 증감률은?"])
+        assert not ans.abstained and "2019년" in ans.answer and "2020년" in ans.answer and "%" in ans.answer
+
+
+def test_a_span_of_years_is_summed_only_where_the_measure_adds_up(
+    portal: tuple[Path, list[IngestReport]],
+) -> None:
+    """'2019~2021년 3년간 합계' is the sum of every year (not the two ends, not a sum over the name column);
+    patients over years are refused."""
+    import csv
+
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+
+    with next(PORTAL.glob("*통계_심사년도.csv")).open(encoding="utf-8-sig", newline="") as f:
+        years, heads, *rows = list(csv.reader(f))
+    row = next(r for r in rows if r[0] == "I61")
+    year = ""
+    total = 0.0
+    for c in range(2, len(heads)):
+        year = years[c] or year
+        if heads[c] == "요양급여비용총액" and year in ("2019", "2020", "2021"):
+            total += float(row[c].replace(",", ""))
+    with AskService(portal[0], InferenceConfig(), "grounded", None, 0) as svc:
+        ans = svc.plan_turns(["I61 2019~2021년 3년간 요양급여비용총액 합계는?"])
+        assert not ans.abstained and total in _numbers(ans.answer)
+        assert svc.plan_turns(["I61 2019~2021년 3년간 환자수 합계는?"]).abstained

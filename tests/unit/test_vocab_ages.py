@@ -60,6 +60,7 @@ def test_table_bands_parse_whatever_their_spelling() -> None:
     assert parse_band("85세 이상") == (85, None)
     assert parse_band("1세미만") == (0, 1)
     assert parse_band("03_10~14세") == (10, 15)
+    assert parse_band("60_64세") == (60, 65)  # the portal's OLAP spelling: a range, not order 60 + age 64
     assert parse_band("계") is None and parse_band("서울") is None
     assert is_age_dimension({"0~9세", "10~19세", "20~29세", "계"})
     assert not is_age_dimension({"남", "여"})
@@ -82,3 +83,12 @@ def test_cover_is_exact_or_nothing() -> None:
     assert cover((0, 10), bands) == ["0~9세"]
     assert cover((65, None), bands) is None  # 65 falls inside a band: never a sum of bands that only overlap
     assert cover((20, 25), bands) is None
+
+
+def test_a_portal_institution_group_column_is_a_jongbyeol_by_its_values() -> None:
+    from hirachat.data.kinds import kind_of
+
+    kind = kind_of(["계", "상급종합병원", "종합병원", "병원급", "의원급", "보건기관등"])
+    assert kind is not None and kind.dimension == "종별" and (kind.matched, kind.of) == (5, 5)
+    mixed = kind_of(["서울", "부산", "의원급"])  # one group name among places is not evidence enough
+    assert mixed is None or mixed.kind != "종별"

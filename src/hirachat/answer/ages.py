@@ -101,7 +101,10 @@ _BAND_DECADE = re.compile(r"(\d{1,2})0\s*대\s*(이상)?")
 
 def parse_band(label: str) -> Interval | None:
     """A table's age value as an interval; None for totals or anything that is not an age band."""
-    s = re.sub(r"^\d+_", "", str(label).strip())  # "01_0~4세" style order prefixes
+    s = str(label).strip()
+    if m := re.fullmatch(r"(\d{1,3})\s*_\s*(\d{1,3})\s*세", s):  # "60_64세": the portal's range
+        s = f"{m.group(1)}~{m.group(2)}세"
+    s = re.sub(r"^\d+_", "", s)  # "01_0~4세" style order prefixes
     if m := _BAND_RANGE.fullmatch(s.replace(" ", "")):
         lo, hi = int(m.group(1)), int(m.group(2))
         return (lo, hi + 1) if lo <= hi else None

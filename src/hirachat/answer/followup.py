@@ -44,7 +44,14 @@ def follow(it: Intent, prev: Intent) -> Intent:
         age_words=it.age_words or prev.age_words,
         months=it.months or prev.months,
     )
-    if it.years:
+    changed = re.search(r"대비|증감|변화|늘었|줄었|증가|감소", it.text)
+    if changed and len(set(it.years)) == 1 and len(set(prev.years)) == 1 and it.years != prev.years:
+        out.years = sorted(
+            {*it.years, *prev.years}
+        )  # '2019년 대비 증감률은?': from that year to the last one
+        out.qtype = "change"
+        carried.insert(0, f"{prev.years[0]}년")
+    elif it.years:
         out.years = it.years
     elif prev.years:
         carried.insert(0, "·".join(f"{y}년" for y in prev.years))
@@ -63,7 +70,7 @@ def follow(it: Intent, prev: Intent) -> Intent:
         )
     else:
         carried.append(prev.derived or "·".join(prev.measures) or "")
-    if it.qtype != "lookup":
+    if it.qtype != "lookup" and out.qtype != "change":
         out.qtype, out.k, out.lowest = it.qtype, it.k or prev.k, it.lowest
         out.over = it.over or prev.over
     elif it.k:

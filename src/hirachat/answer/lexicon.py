@@ -114,6 +114,25 @@ def _words(vocab: Vocab, tables: list[TableInfo], values: dict[str, dict[str, se
     }
 
 
+def _labels(
+    store: FactStore, t: TableInfo, values: dict[str, set[str]], vocab: Vocab
+) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """The columns that name a code column's codes one to one (상병명 beside 상병코드): a name asked is
+    that row's code, so a name and a code in one question are two values of one dimension."""
+    out: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+    for code in (d for d in values if vocab.kind_of(d) == "code"):
+        n = len(values[code])
+        for d in values:
+            if d == code or len(values[d]) != n or vocab.kind_of(d) == "code":
+                continue
+            pairs = store.con.execute(
+                f'SELECT DISTINCT "{code}", "{d}" FROM "{t.physical}" WHERE "{code}" IS NOT NULL'
+            ).fetchall()
+            if len(pairs) == n:
+                out[(t.table_id, d)] = (code, {str(name): str(c) for c, name in pairs})
+    return out
+
+
 def sigungu_forms(value: str, sido_names: set[str]) -> set[str]:
     """How people and files write one 시군구: with or without 시, spaces, or the 시 part."""
     out = {value, value.replace(" ", "")}
@@ -164,6 +183,8 @@ class Lexicon:
     pattern: re.Pattern[str] | None = None
     names: Names | None = None  # names from code masters, for codes the statistics tables use
     subjects: dict[str, set[str]] = field(default_factory=dict)  # a word of a table's title → those tables
+    # (table, name column) → (its code column, name → code): 상병명 beside 상병코드, one name per code
+    labels: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     def subject_tables(self, word: str) -> set[str] | None:
         """The tables whose titles hold ``word`` (or the words it is written as, run together: 다빈도상병),
@@ -193,6 +214,7 @@ class Lexicon:
         values: dict[str, dict[str, set[str]]] = {}
         age_dims: dict[str, str] = {}
         parents: dict[tuple[str, str], set[str]] = defaultdict(set)
+        labels: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
         for t in store.tables():
             tables[t.table_id] = t
             periods[t.table_id] = store.measure_periods(t.table_id)
@@ -206,6 +228,7 @@ class Lexicon:
                 values[t.table_id][d] = vals
                 if d != QUARTER and (vocab.kind_of(d) == "age" or is_age_dimension(vals)):
                     age_dims[t.table_id] = d
+            labels.update(_labels(store, t, values[t.table_id], vocab))
             if "시도" in t.dims and "시군구" in t.dims:
                 pairs = store.con.execute(f'SELECT DISTINCT "시도", "시군구" FROM "{t.physical}"').fetchall()
                 for sido, sgg in pairs:
@@ -222,6 +245,7 @@ class Lexicon:
             dict(parents),
         )
         lex.vocab = vocab
+        lex.labels = labels
         lex.subjects = subject_words(tables.values())
         lex._surfaces(vocab)
         lex.names = Names.build(store, lex)

@@ -18,7 +18,7 @@ from hirachat.answer.lexicon import Lexicon, cue, squash
 from hirachat.answer.masterbook import MasterBook
 from hirachat.answer.reading import reading
 from hirachat.answer.understand import Intent
-from hirachat.data.schema import MONTH, QUARTER
+from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import TERMS
 from hirachat.dataset import templates as T
@@ -189,7 +189,18 @@ class Planner:
         if it.codes:
             dim = next((d for d in table.dims if self.vocab.kind_of(d) == "code"), "주상병코드")
             raise Abstain("entity", Composer(table).why_entity(dim, it.codes[0]), table)
-        return table, ents
+        return table, self._as_codes(table, ents)
+
+    def _as_codes(self, t: TableInfo, ents: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A name from a name column is its row's code: '결막염보다 우울에피소드(F32)' compares two codes."""
+        out: dict[str, list[str]] = {}
+        for d, vals in ents.items():
+            code, codes = self.lex.labels.get((t.table_id, d), (d, {}))
+            for v in vals:
+                c = codes.get(v, v)
+                if c not in out.setdefault(code, []):
+                    out[code].append(c)
+        return out
 
     def _master(self, it: Intent) -> Answer:
         """A code's official name, or a name's code, from the code master that links them."""
@@ -276,14 +287,15 @@ class Planner:
         c = Composer(t)
         dims = ", ".join(T.dim_label(d) for d in t.dims)
         asked, held = scope_of(it.text), scope_of(t.title)
-        if asked is not None and asked != held:
+        valued = any(scope_of(v) == asked for vals in ents.values() for v in vals)  # 요양기관그룹 의원급
+        if asked is not None and asked != held and not valued:
             what = {"병원급": "병원급 이상 기관", "의원급": "의원급 기관", None: "모든 요양기관"}
             raise Abstain(
                 "scope",
                 f"「{c.title}」은(는) {what[held]} 자료라 {what[asked]}만의 값을 따로 알 수 없습니다.",
                 t,
             )
-        if it.quarter and QUARTER not in t.dims:
+        if it.quarter and QUARTER not in t.dims and MONTH not in t.dims:
             raise Abstain(
                 "dimension",
                 f"「{c.title}」은(는) 분기 구분이 없는 연간 자료라 {it.quarter}분기 값을 알 수 없습니다. 이 표의 구분: {dims}.",
@@ -432,6 +444,10 @@ class Planner:
         """A month asked is a filter of a monthly table; a year of a monthly table is the sum of its months,
         which a count of distinct patients is not (one person is treated in several months)."""
         c = Composer(t)
+        if it.quarter and QUARTER not in t.dims and MONTH in t.dims:  # a quarter of a monthly table
+            q = int(it.quarter)
+            it.months = [f"{n}월" for n in range(3 * q - 2, 3 * q + 1)]
+            it.month_span = f"{q}분기"
         months = sorted({f"{int(re.sub(r'[^0-9]', '', m)):02d}" for m in it.months})
         if months and MONTH not in t.dims:
             raise Abstain(
@@ -469,16 +485,26 @@ class Planner:
             filters[QUARTER] = [it.quarter]
         if it.months or MONTH in t.dims:
             filters.update(self._months(it, t, measures))
-        if MONTH in filters and len(filters[MONTH]) >= 2:  # '1월 대비 12월': the months are what is compared
-            if re.search(r"증감률|증가율|감소율|변화율|%|퍼센트|프로", it.text):
+        if it.month_span and MONTH in filters:  # '상반기', '1~3월': the months' sum
+            nonadd = [m for m in measures if not t.measure(m)["additive"]]
+            if nonadd:
                 raise Abstain(
-                    "period",
-                    "월과 월 사이의 증감률은 아직 계산하지 않습니다. 각 달의 값을 물어보시거나 두 달을 비교해 주세요.",
+                    "dimension",
+                    f"{nonadd[0]}는 한 사람이 여러 달에 진료받을 수 있어 {it.month_span}의 값을 월별 값을 더해 "
+                    "구할 수 없습니다. 한 달씩 물어봐 주세요.",
                     t,
                 )
-            ents = {**ents, MONTH: filters[MONTH]}
-        multi = [d for d, v in ents.items() if len(v) >= 2]
+            unions[MONTH] = filters.pop(MONTH)
         op = it.qtype
+        month_change = False
+        if MONTH in filters and len(filters[MONTH]) >= 2:  # '1월 대비 12월': the months are what is compared
+            asked = [f"{int(re.sub(r'[^0-9]', '', m)):02d}" for m in it.months]
+            filters[MONTH] = list(dict.fromkeys(asked))  # in the order asked: from the first to the second
+            if len(filters[MONTH]) == 2 and cue(self.lex, "change").search(it.text):
+                month_change = True
+            else:
+                ents = {**ents, MONTH: filters[MONTH]}
+        multi = [d for d, v in ents.items() if len(v) >= 2]
         if multi and cue(self.lex, "sum").search(it.text):  # 'A와 B 합쳐서', 'I60 I61 I63 다 더하면'
             nonadd = [m for m in measures if not t.measure(m)["additive"]]
             if nonadd:
@@ -503,6 +529,8 @@ class Planner:
             )
         if multi and op in ("lookup", "sum", "ranking", "share"):
             op = "comparison"  # two values of one dimension named: compare them
+        if month_change and not multi:
+            op = "change"
         if len(years) >= 2 and op in ("lookup", "comparison") and not multi:
             op = "change"
         if op == "comparison" and not multi:
@@ -517,8 +545,20 @@ class Planner:
         over: list[str] = []
         if op == "comparison":
             over = multi[:1]
+        elif op == "change" and month_change:
+            over = [MONTH]
         elif op == "sum":
-            over = [it.over] if it.over in open_dims else open_dims
+            named = [d for d in unions if d not in self.lex.age_dims.values()]  # '입원이랑 외래 합계'
+            over = [it.over] if it.over in open_dims else (named or open_dims)
+            if len(years) >= 2 and it.over not in open_dims and not named:  # '2019~2021년 3년간 합계'
+                over = [YEAR]
+                if nonadd := [m for m in measures if not t.measure(m)["additive"]]:  # as months: never summed
+                    raise Abstain(
+                        "dimension",
+                        f"{nonadd[0]}는 한 사람이 여러 해에 진료받을 수 있어 연도별 값을 더해 구할 수 없습니다. "
+                        "한 해씩 물어봐 주세요.",
+                        t,
+                    )
         elif op == "share" and it.over in open_dims:
             over = [it.over]  # '남녀 비율', '성별 비중': every value's share of the group
             measures = measures if self._needed(it) else measures[:1]
@@ -533,15 +573,28 @@ class Planner:
             unions=unions,
             years=years,
             over=over,
-            k=it.k or (1 if top else 3),
+            # '종별 순위' with no count: the whole order (up to ten), not the top three
+            k=it.k or (1 if top else 10 if re.search(r"순위|순서|순으로|줄\s*세", it.text) else 3),
             lowest=it.lowest,
             ranked=it.ranked,
             percent=bool(re.search(r"%|퍼센트|몇\s*프로|비율", it.text)),
             formula=it.formula,
             figure=it.derived,
             resolved=resolved,
-            labels={d: it.ages[0].surface for d in unions} if it.ages else {},
+            labels={
+                **({d: it.ages[0].surface for d in unions if d != MONTH} if it.ages else {}),
+                **({MONTH: it.month_span} if it.month_span and MONTH in unions else {}),
+            },
         )
+        asked_unit = re.search(r"(천원|만원|억원|원)\s*단위", it.text)
+        unitless = [m for m in measures if Composer(t).amount_without_unit(m)]
+        if asked_unit and unitless:
+            raise Abstain(
+                "unit",
+                f"「{display_title(t)}」에는 {unitless[0]}의 금액 단위가 적혀 있지 않아 {asked_unit.group(1)} 단위로 "
+                "바꿔 드릴 수 없습니다(원자료의 숫자 그대로만 알 수 있습니다).",
+                t,
+            )
         r = self.executor.run(q, t)
         text = r.finish(r.text)
         used = [c for c in it.named if any(c in vals for vals in filters.values())]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hirachat.answer.understand import Intent
-from hirachat.data.schema import QUARTER, YEAR
+from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import TableInfo
 from hirachat.dataset import templates as T
 from hirachat.query.wording import display_title
@@ -39,11 +39,15 @@ def reading(
     if ys:
         span = f"{ys[0]}~{ys[-1]}년" if len(ys) > 2 else " 대비 ".join(f"{y}년" for y in ys)
         parts.append(span if it.years or years is None else f"{span}(최신 연도)")
-    if it.quarter:
+    if it.month_span:
+        parts.append(it.month_span)
+    elif it.quarter:
         parts.append(f"{it.quarter}분기")
+    if it.months and not it.month_span:
+        parts.append("·".join(it.months))
     if filters is not None:
         for d, vals in filters.items():
-            if d in (YEAR, QUARTER):
+            if d in (YEAR, QUARTER, MONTH):
                 continue
             if it.ages and d not in {e.dim for e in it.entities}:
                 parts.append(f"{it.ages[0].surface}({'·'.join(vals)})")

@@ -31,6 +31,10 @@ _YEAR_RANGE = re.compile(
 _YEAR2 = re.compile(r"(?<![\d.,])(\d{2})\s*년(?:도)?(?!\s*(?:전|후|간|동안|이상|이하|만|째))")
 _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*월(?!\s*평균)")
+# months taken together: a half year, or 'N~M월' / 'N월부터 M월까지'
+_MONTH_SPAN = re.compile(
+    r"(상반기|하반기)|(?<!\d)(1[0-2]|[1-9])\s*월?\s*(?:~|-|부터|에서)\s*(1[0-2]|[1-9])\s*월\s*(?:까지)?"
+)
 _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9])")
 _CODE_LIKE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
@@ -69,6 +73,7 @@ class Intent:
     age_words: list[str] = field(default_factory=list)  # 청소년, 소아: no fixed range
     stats: list[str] = field(default_factory=list)  # 평균, 중앙값, 사망률: no table publishes them
     months: list[str] = field(default_factory=list)
+    month_span: str | None = None  # '상반기', '1~3월': the months are summed, not compared
     unknown: list[str] = field(default_factory=list)  # content words nothing in the data accounts for
     subjects: list[str] = field(default_factory=list)  # words of a table's title: what the table is about
     carried: list[str] = field(default_factory=list)  # what a follow-up took from the previous turn
@@ -105,6 +110,11 @@ def kiwi() -> Any:
 def tokens(text: str) -> list[str]:
     """Kiwi morphemes (forms), for single-syllable values and for BM25."""
     return [t.form for t in kiwi().tokenize(text)]
+
+
+def _whole(found: list[tuple[tuple[int, int], str, str]], surface: str) -> bool:
+    """One of ``found`` spans the whole of ``surface``."""
+    return any(sp == (0, len(surface)) for sp, _, _ in found)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -151,7 +161,10 @@ def understand(
     text = re.sub(r"[\u200b-\u200f\ufeff]", "", text)
     text = _KOREAN_YEAR.sub(_korean_year, text)  # 이천이십일년 → 2021년: a year in words is never dropped
     it = Intent(text)
-    work = SCOPE_PHRASES.sub(lambda m: " " * len(m.group(0)), text)
+    # a scope of a whole table (병원급 이상) unless a table holds it as a value (요양기관그룹 의원급)
+    work = SCOPE_PHRASES.sub(
+        lambda m: m.group(0) if m.group(0) in lex.surfaces else " " * len(m.group(0)), text
+    )
 
     # definitions: a glossary term asked about with a definition cue and no figures
     terms = {**vocab.terms, **{m.name: m.definition for m in vocab.measures}}
@@ -172,7 +185,8 @@ def understand(
         y1, y2 = full(r.group(1)), full(r.group(2))
         if y1 < y2 <= y1 + 30:  # the whole series only when asked for (추이, 연도별); else the two ends
             it.trend = bool(cue(lex, "trend").search(work))
-            it.years += list(range(y1, y2 + 1)) if it.trend else [y1, y2]
+            whole = it.trend or bool(cue(lex, "sum").search(work) or re.search(r"\d+\s*년\s*간|동안", work))
+            it.years += list(range(y1, y2 + 1)) if whole else [y1, y2]  # '3년간 합계': every year
             spans.append(r.span())
     for m in _YEAR.finditer(_blank(work, spans)):
         it.years.append(int(m.group(1)))
@@ -186,6 +200,16 @@ def understand(
     if (q := _QUARTER.search(work)) is not None:
         it.quarter = q.group(1)
         spans.append(q.span())
+    if (ms := _MONTH_SPAN.search(_blank(work, spans))) is not None:
+        half = {"상반기": (1, 6), "하반기": (7, 12)}.get(ms.group(1) or "")
+        a, b = half or (int(ms.group(2)), int(ms.group(3)))
+        if a < b and not half and cue(lex, "change").search(work):  # '3월에서 5월까지 변화': the two ends
+            it.months += [f"{a}월", f"{b}월"]
+            spans.append(ms.span())
+        elif a < b:
+            it.months += [f"{n}월" for n in range(a, b + 1)]
+            it.month_span = ms.group(1) or f"{a}~{b}월"
+            spans.append(ms.span())
     for m in _MONTH.finditer(_blank(work, spans)):
         it.months.append(m.group(0))
         spans.append(m.span())
@@ -227,10 +251,15 @@ def understand(
             it.measures.append(name)
             it.measure_words[name] = re.sub(r"\s+", "", surface)
             m_spans[name] = sp
+    # a breakdown word longer than a statistic inside it ('연령대별' holds 연령) is the breakdown
+    dim_words = [
+        d for d in lex.words["dim"].find(rest) if not _whole(lex.words["statistic"].find(d[2]), d[2])
+    ]
+    rest = _blank(rest, [sp for sp, _, _ in dim_words])
     stats = lex.words["statistic"].find(rest)
     rest = _blank(rest, [sp for sp, _, _ in stats])
     it.stats = list(dict.fromkeys(w for _, w, _ in stats))
-    dim_words = lex.words["dim"].find(rest)
+    dim_words += lex.words["dim"].find(rest)
     rest = _blank(rest, [sp for sp, _, _ in dim_words])
 
     if found["formula"] and per_unit:  # '1인당 본인부담금': a per-unit figure of a formula
@@ -310,7 +339,8 @@ def understand(
             it.entities.append(Entity(dim, value, tok, -1, -1))
     stop = set(vocab.stopwords)
     it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
-    it.unknown += [w for w in _content_words(ktoks, stop) if not any(w in n for n in it.named.values())]
+    words = _content_words(ktoks, stop, kiwi().tokenize(text))
+    it.unknown += [w for w in words if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
     # what a table is about, in its own title's words (다빈도 상병, 소분류): accounted for, and they pick it
@@ -339,12 +369,16 @@ def understand(
     return it
 
 
-def _content_words(toks: list[Any], stop: set[str]) -> list[str]:
+def _content_words(toks: list[Any], stop: set[str], whole: list[Any]) -> list[str]:
     """Content words nothing accounted for; adjacent pieces are one word (Kiwi splits an unknown
-    '치주' into 치 + 주 once its neighbours are blanked)."""
+    '치주' into 치 + 주 once its neighbours are blanked). A piece left of a word whose stem was read
+    ('았어' of 많았어) is grammar: in the whole question (``whole``) it is an ending, not a content word."""
     words: list[tuple[str, list[str], int]] = []  # (word, parts, end)
     for t in toks:
         if t.tag not in _CONTENT:
+            continue
+        inside = [w for w in whole if w.start < t.start + t.len and t.start < w.start + w.len]
+        if inside and not any(w.tag in _CONTENT for w in inside):
             continue
         if words and words[-1][2] == t.start:
             w, parts, _ = words[-1]

@@ -71,7 +71,8 @@ def is_kcd_code(value: str) -> bool:
 @cache
 def _tests() -> list[tuple[str, Callable[[str], bool]]]:
     inout = set(DIMENSION_BY_NAME["입원외래구분"].values) | set(DIMENSION_BY_NAME["입원외래구분"].aliases)
-    jong = set(DIMENSION_BY_NAME["종별"].values) | set(DIMENSION_BY_NAME["종별"].aliases)
+    j = DIMENSION_BY_NAME["종별"]
+    jong = {*j.values, *j.aliases, *j.groups}
     return [
         ("성별", lambda v: v in SEX_ALIASES and v not in ("1", "2")),
         ("입원외래", lambda v: v in inout),

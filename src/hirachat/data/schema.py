@@ -188,7 +188,14 @@ def _unit_for(col: _Col, measure: str, units: list[str], order: list[str]) -> st
         return header_unit
     if known is not None:
         same = [u for u in units if scale_unit(u)[0] == known.unit]
-        return same[0] if len(set(same)) == 1 else known.unit
+        if len(set(same)) == 1:
+            return same[0]
+        if known.unit == "원" and not units and any(k in col.assign for k in (YEAR, QUARTER, MONTH)):
+            # an amount under period columns (a portal statistics export: OLAP amounts are in 천원 and
+            # the file does not say so) with no unit in its header or title: unknown, never assumed 원.
+            # A long open-data file (one row per year) states 원 in its catalogue, not in the file.
+            return None
+        return known.unit
     if len(units) == 1:
         return units[0]
     if units and len(units) == len(order) and measure in order:

@@ -86,8 +86,8 @@ def value_phrase(dim: str, value: Any, rng: random.Random | None = None) -> str:
         return f"{v}년"
     if dim == "분기":
         return f"{v}분기"
-    if dim == "월" and v.isdigit():
-        return f"{int(v)}월"
+    if dim == "월":
+        return f"{int(v)}월" if v.isdigit() else v  # a span: '상반기', '1~3월'
     if dim == "순위" and v.isdigit():
         return f"{v}위"
     if dim == "주상병코드":

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from hirachat.data.normalize import significant
-from hirachat.data.schema import QUARTER, YEAR
+from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo, quote_ident
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact, fact_id
@@ -304,14 +304,35 @@ class Run:
         over = self.q.over[0]
         base = self.for_open([d for d in self.open if d != over], [over])
         self.summed = None
+        base, hidden = self.published(base, self.measures[0], over)
         parts = self.groups(base, self.measures[0], [over])
         if len(parts) < 2:
             raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
         text, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
+        if hidden:
+            listed = ", ".join(hidden[:5]) + (f" 외 {len(hidden) - 5}개" if len(hidden) > 5 else "")
+            note = f"※ 값이 공개되지 않은('-') {T.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다."
+            text = text.replace("\n출처:", f"\n{note}\n출처:", 1) if "\n출처:" in text else f"{text}\n{note}"
         self.derived += d
-        self.summed = "·".join(x for x in self.open if x != over) or None
+        summed = bool(base[over].duplicated().any())  # a code's own rank and name are not summed over
+        self.summed = ("·".join(x for x in self.open if x != over) or None) if summed else None
         self.query.update(over=over, k=self.q.k)
         return text
+
+    def published(self, rows: pd.DataFrame, m: str, over: str) -> tuple[pd.DataFrame, list[str]]:
+        """A ranking over the values the file publishes: the groups holding a suppressed ('-') cell are
+        left out and named. Never for the lowest (an unpublished count is likely among them) or when
+        most groups are unpublished: then the ranking is refused."""
+        hidden_rows = rows[m].isna() & rows.get("_suppressed", pd.Series(None, index=rows.index)).map(
+            lambda h: isinstance(h, str) and m in h.split(",")
+        )
+        if not hidden_rows.any():
+            return rows, []
+        hidden = sorted({str(v) for v in rows.loc[hidden_rows, over]})
+        kept = rows[~rows[over].astype(str).isin(hidden)]
+        if self.q.lowest or kept[over].nunique() < max(2, len(hidden)):
+            self.x.check_values(self.t, rows, m)  # refuses, naming the unpublished cells
+        return kept, hidden
 
     def share(self) -> str:
         over = self.q.over[0]
@@ -322,18 +343,18 @@ class Run:
         if self.years:
             filters[YEAR] = self.years
         group = self.rows if self.whole else self.x.rows(self.t, filters)
-        group = self.for_open([d for d in self.open if d != over], [over], group)
+        others = [d for d in self.open if d != over]
+        totals = select(group[group[over].astype(str) == "계"], others)  # the file's own total row
+        whole = self.groups(totals, m, [over])[0] if len(totals) == 1 else None
+        group = self.for_open(others, [over], group)
         parts = self.groups(group, m, [over])
         a = next((f for f in parts if f["dims"][over] == a_value), None)
-        if a is None or sum(f["value"] for f in parts) <= 0:
+        if a is None or (whole is None and sum(f["value"] for f in parts) <= 0):
             raise Abstain("entity", self.c.why_entity(over, a_value), self.t)
-        text, d = self.c.share(a, parts, over, self.ctx(without=over))
+        text, d = self.c.share(a, parts, over, self.ctx(without=over), whole)
         self.derived += d
-        self.summed = (
-            over
-            if not self.t.measure(m)["additive"]
-            else ("·".join(x for x in self.open if x != over) or None)
-        )
+        additive = self.t.measure(m)["additive"]
+        self.summed = None if whole is not None else (("·".join(others) or None) if additive else over)
         self.query["over"] = over
         return text
 
@@ -372,8 +393,19 @@ class Run:
         return text
 
     def change(self) -> str:
-        y1, y2 = self.years[0], self.years[-1]
         m = self.measures[0]
+        if self.q.over == [MONTH]:  # '1월 대비 12월': from the first month asked to the second
+            a, b = self.q.filters[MONTH][:2]
+            months = {
+                str(f["dims"][MONTH]): f for f in self.groups(self.for_open(self.open, [MONTH]), m, [MONTH])
+            }
+            if a not in months or b not in months:
+                raise Abstain("entity", "두 달 모두에 해당하는 자료가 없습니다.", self.t)
+            text, d = self.c.change(months[a], months[b], self.ctx(without=MONTH), MONTH)
+            self.derived += d
+            self.query["over"] = [MONTH]
+            return text
+        y1, y2 = self.years[0], self.years[-1]
         parts = {int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open, [YEAR]), m, [YEAR])}
         if y1 not in parts or y2 not in parts:
             raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)

@@ -15,6 +15,7 @@ from typing import Any
 
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import TableInfo
+from hirachat.data.vocab import MEASURE_BY_NAME
 from hirachat.dataset import templates as T
 from hirachat.dataset.records import Fact
 from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
@@ -66,7 +67,7 @@ class Composer:
         return f"{format_number(x)}{self.info.measure(measure)['unit'] or ''}"
 
     def cite(self, facts: list[Fact]) -> str:
-        years = sorted({int(f["dims"][YEAR]) for f in facts if f["dims"].get(YEAR) is not None})
+        years = sorted({int(str(y)) for f in facts if str(y := f["dims"].get(YEAR)).isdigit()})  # not a 계
         files = sorted({f["source"].get("file", "") for f in facts})
         period = " " + ", ".join(f"{y}년" for y in years) if years else ""
         return f"출처: 건강보험심사평가원 「{self.title}」{period} ({', '.join(files)})"
@@ -78,11 +79,20 @@ class Composer:
                 f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, "
                 "합계는 실제 환자 수보다 많을 수 있습니다."
             )
+        if unitless := [m for m in measures if self.amount_without_unit(m)]:
+            out.append(
+                f"※ 원자료에 {unitless[0]}의 금액 단위(원, 천원 등)가 적혀 있지 않아 단위 없이 적었습니다."
+            )
         if any(self.info.measure(m)["selective"] for m in measures):
             out.append("※ 금액은 선별급여를 포함합니다.")
         if self.info.synthetic:
             out.append(SYNTHETIC_NOTE)
         return "\n".join(out)
+
+    def amount_without_unit(self, m: str) -> bool:
+        """An amount whose file gives no unit: 원 or 천원 is not known, so none is written."""
+        known = MEASURE_BY_NAME.get(m)
+        return self.info.measure(m)["unit"] is None and known is not None and known.unit == "원"
 
     def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> str:
         return "\n".join(p for p in (body, self.notes(measures, summed), self.cite(facts)) if p)
@@ -146,20 +156,21 @@ class Composer:
             body = f"{head} {T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
         return self.finish(body, [a, b], [m]), derived
 
-    def change(self, old: Fact, new: Fact, ent: str) -> tuple[str, Derived]:
+    def change(self, old: Fact, new: Fact, ent: str, period: str = YEAR) -> tuple[str, Derived]:
+        """From ``old`` to ``new``: two years, or two months of one year (``period`` = 월)."""
         m = old["measure"]
-        y1, y2 = old["dims"][YEAR], new["dims"][YEAR]
+        p1, p2 = T.value_phrase(period, old["dims"][period]), T.value_phrase(period, new["dims"][period])
         diff = new["value"] - old["value"]
         word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
         derived: Derived = [{"op": "diff", "of": [new["fact_id"], old["fact_id"]], "value": diff}]
         body = (
-            f"{ent}의 {T.josa(self.label(m), '은/는')} {y1}년 {self.val(old['value'], m)}에서 "
-            f"{T.ro(f'{y2}년 ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
+            f"{ent}의 {T.josa(self.label(m), '은/는')} {p1} {self.val(old['value'], m)}에서 "
+            f"{T.ro(f'{p2} ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
         )
-        if diff == 0:  # same figure both years: said plainly, with no signed change
+        if diff == 0:  # same figure both periods: said plainly, with no signed change
             body = (
-                f"{ent}의 {T.josa(self.label(m), '은/는')} {y1}년과 {y2}년 모두 {self.val(new['value'], m)}로 "
-                "변화가 없습니다."
+                f"{ent}의 {T.josa(self.label(m), '은/는')} {T.josa(p1, '과/와')} {p2} 모두 "
+                f"{self.val(new['value'], m)}로 변화가 없습니다."
             )
         elif old["value"]:
             pct = diff / old["value"]
@@ -169,14 +180,23 @@ class Composer:
             body += f" {word}했습니다."
         return self.finish(body, [old, new], [m]), derived
 
-    def share(self, a: Fact, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+    def share(
+        self, a: Fact, facts: list[Fact], over: str, ctx: str, whole: Fact | None = None
+    ) -> tuple[str, Derived]:
+        """``a``'s share of the file's own total row ``whole`` where it has one, else of the parts' sum."""
         m = a["measure"]
-        total = float(sum(f["value"] for f in facts))
+        total = whole["value"] if whole is not None else float(sum(f["value"] for f in facts))
         an = T.value_phrase(over, a["dims"][over])
+        of = f"{T.dim_label(over)} 전체(계)" if whole is not None else f"{T.dim_label(over)} 전체 합계"
         body = (
             f"{ctx}에서 {an}의 {T.josa(self.label(m), '은/는')} {T.ro(self.val(a['value'], m))}, "
-            f"{T.dim_label(over)} 전체 합계 {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
+            f"{of} {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
         )
+        if whole is not None:
+            derived: Derived = [
+                {"op": "share", "of": [a["fact_id"], whole["fact_id"]], "value": a["value"] / total * 100}
+            ]
+            return self.finish(body, [a, whole], [m]), derived
         ids = [f["fact_id"] for f in facts]
         derived = [
             {"op": "sum", "of": ids, "value": total},

@@ -61,6 +61,7 @@ class DimensionEntry(_Strict):
     words: tuple[str, ...] = ()  # words naming the dimension itself ("진료과목별", "성별")
     values: tuple[str, ...] = ()  # known values (pivoted headers; recognised even when no table holds them)
     aliases: dict[str, str] = {}  # question word → stored value
+    groups: tuple[str, ...] = ()  # values that group several (병원급, 의원급): evidence of the kind only
 
 
 class PerUnit(_Strict):
