@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _BIG = {"조": 10**12, "억": 10**8, "만": 10**4}
 _SMALL = {"천": 1000, "백": 100, "십": 10}
@@ -41,7 +41,10 @@ class Number:
 
 def round_half_up(x: float, decimals: int) -> float:
     q = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+    try:
+        return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than a Decimal holds (a model's runaway number): as it is
+        return x
 
 
 def _decimals(token: str) -> int:
