@@ -26,8 +26,9 @@ def elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
     return len(re.sub(r"\s+", "", work)) <= 14 and says <= 1
 
 
-def follow(it: Intent, prev: Intent) -> Intent:
-    """The previous intent with what this question changes; ``carried`` lists what was kept."""
+def follow(it: Intent, prev: Intent, changed: bool = False) -> Intent:
+    """The previous intent with what this question changes; ``carried`` lists what was kept. ``changed``:
+    the question says a change ('2019년 대비 증감률은?': from that year to the previous turn's)."""
     new_dims = {e.dim for e in it.entities}
     # a replaced value goes with every reading of its word (약국 as 종별 and as 진료과목)
     gone = {(e.start, e.end, e.surface) for e in prev.entities if e.dim in new_dims}
@@ -44,7 +45,6 @@ def follow(it: Intent, prev: Intent) -> Intent:
         age_words=it.age_words or prev.age_words,
         months=it.months or prev.months,
     )
-    changed = re.search(r"대비|증감|변화|늘었|줄었|증가|감소", it.text)
     if changed and len(set(it.years)) == 1 and len(set(prev.years)) == 1 and it.years != prev.years:
         out.years = sorted(
             {*it.years, *prev.years}

@@ -464,14 +464,7 @@ class Planner:
             )
         if months:
             return {MONTH: months}
-        nonadd = [m for m in measures if not t.measure(m)["additive"]]
-        if nonadd:
-            raise Abstain(
-                "dimension",
-                f"「{c.title}」은(는) 월별 자료라 한 해의 {nonadd[0]}는 월별 값을 더해 구할 수 없습니다(한 사람이 "
-                "여러 달에 진료받을 수 있음). 몇 월인지 함께 물어봐 주세요.",
-                t,
-            )
+        _never_summed(t, measures, f"「{c.title}」은(는) 월별 자료라 한 해의", "여러 달", "몇 월인지 함께")
         return {}
 
     # ---- execution -----------------------------------------------------------------------------
@@ -486,14 +479,7 @@ class Planner:
         if it.months or MONTH in t.dims:
             filters.update(self._months(it, t, measures))
         if it.month_span and MONTH in filters:  # '상반기', '1~3월': the months' sum
-            nonadd = [m for m in measures if not t.measure(m)["additive"]]
-            if nonadd:
-                raise Abstain(
-                    "dimension",
-                    f"{nonadd[0]}는 한 사람이 여러 달에 진료받을 수 있어 {it.month_span}의 값을 월별 값을 더해 "
-                    "구할 수 없습니다. 한 달씩 물어봐 주세요.",
-                    t,
-                )
+            _never_summed(t, measures, f"{it.month_span}의", "여러 달", "한 달씩")
             unions[MONTH] = filters.pop(MONTH)
         op = it.qtype
         month_change = False
@@ -506,15 +492,8 @@ class Planner:
                 ents = {**ents, MONTH: filters[MONTH]}
         multi = [d for d, v in ents.items() if len(v) >= 2]
         if multi and cue(self.lex, "sum").search(it.text):  # 'A와 B 합쳐서', 'I60 I61 I63 다 더하면'
-            nonadd = [m for m in measures if not t.measure(m)["additive"]]
-            if nonadd:
-                what = ", ".join(ents[multi[0]])
-                raise Abstain(
-                    "dimension",
-                    f"{nonadd[0]}는 한 사람이 여러 {T.dim_label(multi[0])}에 포함될 수 있어 {what}의 값을 더해 "
-                    "구할 수 없습니다(원자료에 합계가 없음). 각각의 값은 따로 물어봐 주세요.",
-                    t,
-                )
+            what, group = ", ".join(ents[multi[0]]), f"여러 {T.dim_label(multi[0])}"
+            _never_summed(t, measures, f"{what}의", group, "각각의 값은 따로")
             for d in multi:
                 unions[d] = filters.pop(d)
             multi, op = [], "sum"
@@ -552,13 +531,7 @@ class Planner:
             over = [it.over] if it.over in open_dims else (named or open_dims)
             if len(years) >= 2 and it.over not in open_dims and not named:  # '2019~2021년 3년간 합계'
                 over = [YEAR]
-                if nonadd := [m for m in measures if not t.measure(m)["additive"]]:  # as months: never summed
-                    raise Abstain(
-                        "dimension",
-                        f"{nonadd[0]}는 한 사람이 여러 해에 진료받을 수 있어 연도별 값을 더해 구할 수 없습니다. "
-                        "한 해씩 물어봐 주세요.",
-                        t,
-                    )
+                _never_summed(t, measures, f"{years[0]}~{years[-1]}년의", "여러 해", "한 해씩")
         elif op == "share" and it.over in open_dims:
             over = [it.over]  # '남녀 비율', '성별 비중': every value's share of the group
             measures = measures if self._needed(it) else measures[:1]
@@ -587,7 +560,8 @@ class Planner:
             },
         )
         asked_unit = re.search(r"(천원|만원|억원|원)\s*단위", it.text)
-        unitless = [m for m in measures if Composer(t).amount_without_unit(m)]
+        c = Composer(t)
+        unitless = [m for m in measures if c.amount_without_unit(m)]
         if asked_unit and unitless:
             raise Abstain(
                 "unit",
@@ -657,3 +631,16 @@ class Planner:
         if not open_dims:
             raise Abstain("ambiguous", "순위를 매길 구분(예: 진료과목, 시도)이 질문에 없습니다.", None)
         return open_dims[0]
+
+
+def _never_summed(t: TableInfo, measures: list[str], what: str, groups: str, ask: str) -> None:
+    """A count of distinct people (환자수) is never added over ``groups`` (months, years, named values):
+    one person is in several. Abstains naming it; additive measures pass."""
+    nonadd = [m for m in measures if not t.measure(m)["additive"]]
+    if nonadd:
+        raise Abstain(
+            "dimension",
+            f"{what} {nonadd[0]}는 한 사람이 {groups}에 포함될 수 있어 값을 더해 구할 수 없습니다(원자료에 합계가 "
+            f"없음). {ask} 물어봐 주세요.",
+            t,
+        )

@@ -339,7 +339,7 @@ def understand(
             it.entities.append(Entity(dim, value, tok, -1, -1))
     stop = set(vocab.stopwords)
     it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
-    words = _content_words(ktoks, stop, kiwi().tokenize(text))
+    words = _content_words(ktoks, stop, text)
     it.unknown += [w for w in words if not any(w in n for n in it.named.values())]
     it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
 
@@ -365,18 +365,21 @@ def understand(
         it.qtype = "master"
         it.unknown = [w for w in it.unknown if w.upper() not in MASTER_WORDS]
     if previous is not None and elliptical(it, work, lex):
-        return follow(it, previous)
+        return follow(it, previous, changed=bool(cue(lex, "change").search(work)))
     return it
 
 
-def _content_words(toks: list[Any], stop: set[str], whole: list[Any]) -> list[str]:
+def _content_words(toks: list[Any], stop: set[str], text: str) -> list[str]:
     """Content words nothing accounted for; adjacent pieces are one word (Kiwi splits an unknown
     '치주' into 치 + 주 once its neighbours are blanked). A piece left of a word whose stem was read
-    ('았어' of 많았어) is grammar: in the whole question (``whole``) it is an ending, not a content word."""
+    ('았어' of 많았어) is grammar: in the whole question ``text`` it is an ending, not a content word
+    (the question is tokenized again only when a piece is left)."""
     words: list[tuple[str, list[str], int]] = []  # (word, parts, end)
+    whole: list[Any] | None = None
     for t in toks:
         if t.tag not in _CONTENT:
             continue
+        whole = kiwi().tokenize(text) if whole is None else whole
         inside = [w for w in whole if w.start < t.start + t.len and t.start < w.start + w.len]
         if inside and not any(w.tag in _CONTENT for w in inside):
             continue

@@ -49,6 +49,14 @@ def select(rows: pd.DataFrame, dims: list[str], by: list[str] | None = None) -> 
     return pd.concat(parts) if parts else rows.iloc[0:0]
 
 
+def _suppressed(rows: pd.DataFrame, m: str) -> pd.Series:
+    """The rows whose ``m`` the file did not publish ('-'): blank and flagged as suppressed."""
+    if "_suppressed" not in rows:
+        return pd.Series(False, index=rows.index)
+    flagged = rows["_suppressed"].map(lambda h: isinstance(h, str) and m in h.split(","))
+    return rows[m].isna() & flagged.astype(bool)
+
+
 def _forms(x: float, unit: str | None) -> list[str]:
     """How an answer may write a value: with its 조/억/만 form, or without (lists)."""
     return [format_value(x, unit), f"{format_number(x)}{unit or ''}"]
@@ -120,8 +128,7 @@ class Executor:
             return
         blank = rows[m].isna()
         if blank.any():
-            hidden: list[Any] = rows["_suppressed"][blank].tolist() if "_suppressed" in rows else []
-            if suppressed := sum(isinstance(h, str) and m in h.split(",") for h in hidden):
+            if suppressed := int(_suppressed(rows, m).sum()):
                 part = "" if suppressed == len(rows) else f" (필요한 {len(rows)}개 값 가운데 {suppressed}개)"
                 raise Abstain(
                     "suppressed",
@@ -323,9 +330,7 @@ class Run:
         """A ranking over the values the file publishes: the groups holding a suppressed ('-') cell are
         left out and named. Never for the lowest (an unpublished count is likely among them) or when
         most groups are unpublished: then the ranking is refused."""
-        hidden_rows = rows[m].isna() & rows.get("_suppressed", pd.Series(None, index=rows.index)).map(
-            lambda h: isinstance(h, str) and m in h.split(",")
-        )
+        hidden_rows = _suppressed(rows, m)
         if not hidden_rows.any():
             return rows, []
         hidden = sorted({str(v) for v in rows.loc[hidden_rows, over]})
