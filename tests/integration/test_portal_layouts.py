@@ -354,3 +354,29 @@ def test_a_span_of_years_is_summed_only_where_the_measure_adds_up(
         ans = svc.plan_turns(["I61 2019~2021년 3년간 요양급여비용총액 합계는?"])
         assert not ans.abstained and total in _numbers(ans.answer)
         assert svc.plan_turns(["I61 2019~2021년 3년간 환자수 합계는?"]).abstained
+
+
+def test_two_tables_that_answer_differently_are_asked_about(
+    portal: tuple[Path, list[IngestReport]],
+) -> None:
+    """The four 진료년월 files of one 상병 each publish a 계 row for a month: a question any of them answers
+    is never answered from whichever table happens to score first when their totals differ. The user is
+    asked, with each table and its figure; a question only one of them can answer is answered."""
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+
+    totals = {
+        name: cells[("I21", *["계"] * (labels - 1))][("01", "환자수")]
+        for name in ("요양기관그룹별", "성별입원외래별", "소재지별", "연령5세구간별")
+        for labels, cells in [_monthly(f"*{name}*.xls")]
+    }
+    assert len(set(totals.values())) > 1  # the fixtures' made-up totals differ
+    store_dir, _ = portal
+    with AskService(store_dir, InferenceConfig(), "grounded", None, 0) as svc:
+        ans = svc.plan_turns(["2018년 1월 I21 환자수는?"])
+        assert ans.abstained and ans.reason == "ambiguous"
+        for name, value in totals.items():
+            assert name in ans.answer and value is not None and f"{value:,.0f}" in ans.answer
+        _, region = _monthly("*소재지별*.xls")
+        ans = svc.plan_turns(["2018년 1월 서울 I21 환자수"])  # only the 소재지 file has 서울
+        assert not ans.abstained and f"{region[('I21', '서울')][('01', '환자수')]:,.0f}명" in ans.answer

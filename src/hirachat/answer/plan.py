@@ -73,8 +73,10 @@ class Planner:
                     "내과, 상병코드 J20)을 넣어 다시 물어봐 주세요.",
                     None,
                 )
-            table, ents = self._table(it)
-            return self._run(it, table, ents)
+            table, ents, rivals = self._table(it)
+            ans = self._run(it, table, ents)
+            self._agree(ans, table, [self._try(it, t, e) for t, e in rivals])
+            return ans
         except Abstain as a:
             c = Composer(a.table) if a.table else None
             text = c.unanswerable(a.text) if c else f"죄송하지만 해당 질문에 답할 자료가 없습니다. {a.text}"
@@ -117,11 +119,15 @@ class Planner:
             out[m] = hits[0]
         return out
 
-    def _table(self, it: Intent) -> tuple[TableInfo, dict[str, list[str]]]:
+    def _table(
+        self, it: Intent
+    ) -> tuple[TableInfo, dict[str, list[str]], list[tuple[TableInfo, dict[str, list[str]]]]]:
+        """The table that satisfies most of the question's constraints, and its rivals: tables that satisfy
+        them as well and differ only in how many breakdowns they leave open (each could answer)."""
         spans: dict[tuple[int, int, str], list[tuple[str, str]]] = {}
         for e in it.entities:
             spans.setdefault((e.start, e.end, e.surface), []).append((e.dim, e.value))
-        best: tuple[tuple[int, ...], TableInfo, dict[str, list[str]]] | None = None
+        scored: list[tuple[tuple[int, ...], TableInfo, dict[str, list[str]]]] = []
         asked_scope = scope_of(it.text)
         subjects = {w: self.lex.subject_tables(w) or set() for w in it.subjects}  # once per question
         for t in self.lex.tables.values():
@@ -161,11 +167,11 @@ class Planner:
                 -len(open_dims),
                 -len(t.dims),
             )
-            if best is None or score > best[0]:
-                best = (score, t, ents)
-        if best is None:
+            scored.append((score, t, ents))
+        if not scored:
             raise self._diagnose(it, self._needed(it))
-        _, table, ents = best
+        best, table, ents = max(scored, key=lambda s: s[0])
+        rivals = [(t, e) for s, t, e in scored if t is not table and s[:7] == best[:7]]
         stray = [w for w, tables in subjects.items() if table.table_id not in tables]
         if stray:  # a title word of another table, not of the one that answers: never ignored
             words = ", ".join(f"'{w}'" for w in stray)
@@ -189,7 +195,37 @@ class Planner:
         if it.codes:
             dim = next((d for d in table.dims if self.vocab.kind_of(d) == "code"), "주상병코드")
             raise Abstain("entity", Composer(table).why_entity(dim, it.codes[0]), table)
-        return table, self._as_codes(table, ents)
+        return table, self._as_codes(table, ents), [(t, self._as_codes(t, e)) for t, e in rivals]
+
+    def _try(self, it: Intent, t: TableInfo, ents: dict[str, list[str]]) -> Answer | None:
+        try:
+            return self._run(it, t, ents)
+        except Abstain:
+            return None
+
+    def _agree(self, ans: Answer, t: TableInfo, others: list[Answer | None]) -> None:
+        """Two tables that both answer the question with different figures: the user says which
+        (four 진료년월 files of one 상병 each have a 계 row; a released total is never picked by table order).
+        Only published figures are weighed: a sum over a breakdown the question left open may cover part of
+        it (a table of some 상병 per 진료과목), and the table with fewer open breakdowns is preferred then."""
+        mine = _figures(ans)
+        if ans.query.get("summed"):
+            return
+        differ = [o for o in others if o and not o.query.get("summed") and _figures(o) != mine]
+        if not differ:
+            return
+        by_id = {x.table_id: x for x in [ans, *differ] if x.table_id}
+        options = "; ".join(
+            f"「{display_title(self.lex.tables[tid])}」 {', '.join(_figure_text(x))}"
+            for tid, x in by_id.items()
+        )
+        raise Abstain(
+            "ambiguous",
+            f"이 질문에 답할 수 있는 표가 여러 개이고 값이 서로 다릅니다: {options}. 어느 표의 값인지 표 이름을 넣어 "
+            "다시 물어봐 주세요.",
+            t,
+            [v for x in by_id.values() for v in _numbers_of(x)],
+        )
 
     def _as_codes(self, t: TableInfo, ents: dict[str, list[str]]) -> dict[str, list[str]]:
         """A name from a name column is its row's code: '결막염보다 우울에피소드(F32)' compares two codes."""
@@ -586,6 +622,7 @@ class Planner:
             "measures": measures,
             "years": years,
             **r.query,
+            **({"summed": r.summed} if r.summed else {}),
         }
         return Answer(
             it.text,
@@ -644,3 +681,20 @@ def _never_summed(t: TableInfo, measures: list[str], what: str, groups: str, ask
             f"없음). {ask} 물어봐 주세요.",
             t,
         )
+
+
+def _numbers_of(ans: Answer) -> list[float]:
+    """The figures an answer states: its computed ones where it has them, else the facts it read."""
+    derived = [float(d["value"]) for d in ans.derived if d.get("op") != "rank" and d.get("value") is not None]
+    if derived:
+        return derived
+    return [float(f["value"]) for f in ans.facts if f.get("value") is not None]
+
+
+def _figures(ans: Answer) -> list[float]:
+    """Comparable: to six significant figures (a real file rounds large amounts to six)."""
+    return sorted(float(f"{v:.6g}") for v in _numbers_of(ans))
+
+
+def _figure_text(ans: Answer) -> list[str]:
+    return [f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}" for v in _numbers_of(ans)[:3]]
