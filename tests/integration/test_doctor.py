@@ -17,7 +17,8 @@ from hirachat.data.store import FactStore
 from hirachat.model.load import load_model
 from hirachat.model.manifest import MANIFEST, ManifestError
 from hirachat.model.tiny import build_tiny
-from hirachat.ops.doctor import Report, run_doctor
+from hirachat.ops.checks import Report
+from hirachat.ops.doctor import run_doctor
 
 TEXTS = [
     "2023년 서울 내과 환자수는 1,234명입니다.",

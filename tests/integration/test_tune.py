@@ -21,8 +21,9 @@ from hirachat.config import Config, load_config
 from hirachat.errors import ConfigError, HiraChatError
 from hirachat.paths import Workspace
 from hirachat.train.recipe import train
-from hirachat.train.tune import TuneOptions, TuneResult, counted, tune
+from hirachat.train.tune import TuneOptions, TuneResult, tune
 from hirachat.train.tune_space import PARAMS, defaults, load_space
+from hirachat.train.tune_study import counted
 from hirachat.train.tune_trial import largest_fitting, probe_batch_size
 from training_data import tiny_training_workspace
 

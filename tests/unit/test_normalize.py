@@ -9,7 +9,7 @@ from hirachat.data.normalize import (
     unit_in_text,
     units_in_text,
 )
-from hirachat.dataset.templates import josa, ro
+from hirachat.korean import josa, ro
 
 
 def test_header_synonyms_spacing_and_selective() -> None:

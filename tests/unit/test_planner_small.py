@@ -67,3 +67,23 @@ def test_a_constraint_the_table_lacks_is_named_not_dropped(svc: AskService) -> N
 def test_a_year_the_table_lacks_is_said(svc: AskService) -> None:
     res = svc.ask("2019년 서울 내과 환자수는?")
     assert res["abstained"] and "2019" in res["answer"] and figure(1200) not in res["answer"]
+
+
+def test_a_term_from_the_users_vocabulary_file_is_defined(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One vocabulary everywhere: a glossary term a workspace's vocab.yaml adds is understood and answered
+    (the planner once looked it up in the packaged file only: KeyError)."""
+    from hirachat.vocab.load import use_user_file
+
+    root = tmp_path_factory.mktemp("vocab")
+    csv = root / "small_dept_by_sido.csv"
+    csv.write_text("진료년도,시도,진료과목,환자수\n2022,서울,내과,1200\n", encoding="utf-8")
+    ingest([csv], root / "store", DataConfig(), root / "raw")
+    f = root / "vocab.yaml"
+    f.write_text("terms:\n  내원율: 인구 천 명당 의료기관을 찾은 사람의 수입니다.\n", encoding="utf-8")
+    use_user_file(f)
+    try:
+        with AskService(root / "store", InferenceConfig(), "grounded", hints=0) as s:
+            res = s.ask("내원율이 무슨 뜻이야?")
+    finally:
+        use_user_file(None)
+    assert not res["abstained"] and "인구 천 명당" in res["answer"]

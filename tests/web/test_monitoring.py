@@ -24,10 +24,10 @@ from test_postgres import pg_url  # noqa: F401  (the throwaway PostgreSQL cluste
 
 from conftest import QUESTION, Live, make_workspace
 from hirachat.config import Config
-from hirachat.ops.monitor import overview, purge_configured, purge_question_log
 from hirachat.web.db import make_engine, migrate, sessions
 from hirachat.web.metrics import Metrics
 from hirachat.web.models import Conversation, Message, QuestionLog, QuestionLogTable, Rating, User
+from hirachat.web.monitor import overview, purge_configured, purge_question_log
 from hirachat.web.questionlog import QuestionLogWriter, entry, write_rows
 
 T = TypeVar("T")

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import Lexicon, cue
-
-if TYPE_CHECKING:
-    from hirachat.answer.understand import Intent
 
 
 def elliptical(it: Intent, work: str, lex: Lexicon) -> bool:

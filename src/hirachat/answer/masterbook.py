@@ -17,16 +17,14 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import name_key
 from hirachat.data.masters import change_of, norm_code
 from hirachat.data.store import FactStore
 from hirachat.query.model import Answer
 from hirachat.vocab import Vocab
-
-if TYPE_CHECKING:
-    from hirachat.answer.understand import Intent
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z0-9][A-Za-z0-9.]{2,14}(?![A-Za-z0-9])")
 _COUNT = re.compile(

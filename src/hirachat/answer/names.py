@@ -4,12 +4,9 @@ asked back, a name next to a code must agree with it, and "J20 상병명이 뭐�
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import Entity, Lexicon
-
-if TYPE_CHECKING:
-    from hirachat.answer.understand import Intent
 
 MASTER_WORDS = {"코드", "KCD", "한글", "영문", "분류", "코드명", "한글명", "무슨", "병"}
 _ASKS_NAME = re.compile(

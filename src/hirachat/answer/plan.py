@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hirachat import korean as K
 from hirachat.answer.ages import cover, describe, parse_band
+from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import Lexicon, cue, squash
 from hirachat.answer.masterbook import MasterBook
 from hirachat.answer.reading import reading
-from hirachat.answer.understand import Intent
 from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
-from hirachat.data.vocab import TERMS
-from hirachat.dataset import templates as T
 from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
 from hirachat.query.wording import Composer, display_title, scope_of
@@ -50,7 +49,7 @@ class Planner:
 
     def _answer(self, it: Intent) -> Answer:
         if it.qtype == "definition" and it.term:
-            text = f"{it.term}: {TERMS[it.term]}\n출처: 건강보험심사평가원 통계 용어 설명"
+            text = f"{it.term}: {self.vocab.definitions()[it.term]}\n출처: 건강보험심사평가원 통계 용어 설명"
             return Answer(
                 it.text,
                 text,
@@ -247,7 +246,7 @@ class Planner:
             if e.value not in names.official:
                 continue
             official = names.official[e.value]
-            label = T.dim_label(e.dim)
+            label = K.dim_label(e.dim)
             if e.surface == e.value or e.surface.upper() == e.value:
                 lines.append(f"{label} {e.value}의 이름은 「{official}」입니다.")
             else:
@@ -321,7 +320,7 @@ class Planner:
         """Constraints the chosen table must apply: ages (as its own bands), quarter, the dimension named
         for a ranking. Returns the age filter; abstains naming what the table cannot apply."""
         c = Composer(t)
-        dims = ", ".join(T.dim_label(d) for d in t.dims)
+        dims = ", ".join(K.dim_label(d) for d in t.dims)
         asked, held = scope_of(it.text), scope_of(t.title)
         valued = any(scope_of(v) == asked for vals in ents.values() for v in vals)  # 요양기관그룹 의원급
         if asked is not None and asked != held and not valued:
@@ -340,7 +339,7 @@ class Planner:
         if it.over and it.over not in t.dims and not (it.over == "시도" and "시군구" in t.dims):
             raise Abstain(
                 "dimension",
-                f"「{c.title}」에는 {T.dim_label(it.over)} 구분이 없습니다. 이 표의 구분: {dims}.",
+                f"「{c.title}」에는 {K.dim_label(it.over)} 구분이 없습니다. 이 표의 구분: {dims}.",
                 t,
             )
         if not it.ages:
@@ -528,7 +527,7 @@ class Planner:
                 ents = {**ents, MONTH: filters[MONTH]}
         multi = [d for d, v in ents.items() if len(v) >= 2]
         if multi and cue(self.lex, "sum").search(it.text):  # 'A와 B 합쳐서', 'I60 I61 I63 다 더하면'
-            what, group = ", ".join(ents[multi[0]]), f"여러 {T.dim_label(multi[0])}"
+            what, group = ", ".join(ents[multi[0]]), f"여러 {K.dim_label(multi[0])}"
             _never_summed(t, measures, f"{what}의", group, "각각의 값은 따로")
             for d in multi:
                 unions[d] = filters.pop(d)
@@ -538,7 +537,7 @@ class Planner:
             d = wide[0]
             raise Abstain(
                 "ambiguous",
-                f"{T.dim_label(d)} {len(ents[d])}개({', '.join(ents[d])})를 한 번에 비교하지 않습니다. 둘씩 비교하거나 "
+                f"{K.dim_label(d)} {len(ents[d])}개({', '.join(ents[d])})를 한 번에 비교하지 않습니다. 둘씩 비교하거나 "
                 "순위·합계로 물어봐 주세요.",
                 t,
             )
@@ -611,7 +610,7 @@ class Planner:
         if used and self.lex.names is not None:
             names = self.lex.names
             said = ", ".join(
-                f"{T.dim_label(names.dim.get(c, '주상병코드'))} {c} 「{names.official.get(c, it.named[c])}」"
+                f"{K.dim_label(names.dim.get(c, '주상병코드'))} {c} 「{names.official.get(c, it.named[c])}」"
                 for c in used
             )
             text = text.replace("\n출처:", f"\n※ {said} (코드 마스터 기준)\n출처:", 1)

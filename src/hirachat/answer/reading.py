@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hirachat.answer.understand import Intent
+from hirachat import korean as K
+from hirachat.answer.intent import Intent
 from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import TableInfo
-from hirachat.dataset import templates as T
 from hirachat.query.wording import display_title
 
 _OPS = {
@@ -54,12 +54,12 @@ def reading(
             else:
                 parts.append(
                     "·".join(
-                        T.value_phrase(d, v) + (f"({it.named[str(v)]})" if str(v) in it.named else "")
+                        K.value_phrase(d, v) + (f"({it.named[str(v)]})" if str(v) in it.named else "")
                         for v in vals
                     )
                 )
     else:
-        parts += [T.value_phrase(e.dim, e.value) for e in it.entities]
+        parts += [K.value_phrase(e.dim, e.value) for e in it.entities]
         parts += [a.surface for a in it.ages]
         parts += it.codes
     if it.formula:
@@ -74,9 +74,9 @@ def reading(
     if _OPS.get(op):
         label = _OPS[op]
         if op == "ranking" and over:
-            label = f"{T.by(T.dim_label(over))} {'하위' if it.lowest else '상위'} {(query or {}).get('k', '')}".strip()
+            label = f"{K.by(K.dim_label(over))} {'하위' if it.lowest else '상위'} {(query or {}).get('k', '')}".strip()
         elif op in ("sum", "share") and over:
-            label = f"{T.by(T.dim_label(over[0] if isinstance(over, list) else over))} {label}"
+            label = f"{K.by(K.dim_label(over[0] if isinstance(over, list) else over))} {label}"
         parts.append(label)
     line = "이해한 질문: " + " · ".join(p for p in parts if p)
     if table is not None:

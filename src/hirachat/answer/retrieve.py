@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hirachat import korean as K
 from hirachat.answer.lexicon import squash
 from hirachat.answer.understand import kiwi
 from hirachat.data.schema import YEAR
 from hirachat.data.store import FactStore
-from hirachat.dataset import templates as T
 from hirachat.query.cards import card
 from hirachat.vocab import current
 
@@ -94,7 +94,7 @@ class CardIndex:
                     if d == YEAR or d.endswith("코드"):
                         toks.append(str(v))
                     else:
-                        toks += value_tokens(T.value_phrase(d, v))
+                        toks += value_tokens(K.value_phrase(d, v))
                 corpus.append(toks)
                 table_of.append(ti)
                 rowids.append(r[0])

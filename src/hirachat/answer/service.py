@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from hirachat.answer.engines import Engine, Written, make_engine
+from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import Lexicon
 from hirachat.answer.plan import Planner
 from hirachat.answer.retrieve import CardIndex
-from hirachat.answer.understand import Intent, understand
+from hirachat.answer.understand import understand
 from hirachat.config import InferenceConfig
 from hirachat.data.store import FactStore
 from hirachat.paths import active_store, index_dir

@@ -27,7 +27,7 @@ from hirachat.runtime import prepare
 @monitor_app.command("purge")
 def monitor_purge(config: ConfigOpt = None, overrides: SetOpt = None) -> None:
     """Delete question-log rows older than serve.log_retention_days (servers also do this daily)."""
-    from hirachat.ops.monitor import purge_configured
+    from hirachat.web.monitor import purge_configured
 
     cfg, _ = prepare(config, overrides)
     typer.echo(

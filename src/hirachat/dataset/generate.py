@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hirachat import korean as K
 from hirachat.config import BuildConfig
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.data.vocab import DERIVED_FIGURES, MEASURE_BY_NAME, SIDO_FULL, TERMS
 from hirachat.dataset import templates as T
-from hirachat.dataset.records import PREVIOUS, Fact, QARecord, fact_id, group_id, record
+from hirachat.dataset.records import PREVIOUS, QARecord, group_id, record
 from hirachat.query.cards import card, fact_cards
 from hirachat.query.execute import Executor
+from hirachat.query.facts import Fact, fact_id
 from hirachat.query.model import Abstain, Query
 from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import current
@@ -192,7 +194,7 @@ class Generator:
             if not self.exact(r, m):
                 continue
             f = self.fact(r, m)
-            ent = T.entity(f["dims"])
+            ent = K.entity(f["dims"])
             done = self.run(self.query("lookup", [m], f["dims"]), r.to_frame().T)
             if done is None:
                 continue
@@ -238,7 +240,7 @@ class Generator:
             yield m, d, ctx, g, g.iloc[0]
 
     def _ctx(self, ctx: dict[str, Any]) -> str:
-        return T.entity({k: (int(v) if k == YEAR else v) for k, v in ctx.items()})
+        return K.entity({k: (int(v) if k == YEAR else v) for k, v in ctx.items()})
 
     def published_total(self, m: str, d: str, ctx: dict[str, Any]) -> float | None:
         """HIRA's own 계 for this group, where the table publishes one."""
@@ -264,7 +266,7 @@ class Generator:
             text, facts, derived = done
             q = {"op": "sum", "measure": m, "filters": ctx, "over": d}
             yield self.group(
-                "sum", q, {"ctx": c, "m": m, "dim": T.dim_label(d)}, text, facts, derived, self.part(first)
+                "sum", q, {"ctx": c, "m": m, "dim": K.dim_label(d)}, text, facts, derived, self.part(first)
             )
 
     def ranking(self, n: int) -> Iterator[Group]:
@@ -280,7 +282,7 @@ class Generator:
                 continue
             text, facts, derived = done
             q = {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k}
-            slots = {"ctx": c, "m": m, "dim": T.dim_label(d), "k": k}
+            slots = {"ctx": c, "m": m, "dim": K.dim_label(d), "k": k}
             yield self.group("ranking", q, slots, text, facts, derived, self.part(first))
 
     def comparison(self, n: int) -> Iterator[Group]:
@@ -306,8 +308,8 @@ class Generator:
             slots = {
                 "ctx": c,
                 "m": m,
-                "a": T.value_phrase(d, a["dims"][d]),
-                "b": T.value_phrase(d, b["dims"][d]),
+                "a": K.value_phrase(d, a["dims"][d]),
+                "b": K.value_phrase(d, b["dims"][d]),
             }
             yield self.group("comparison", q, slots, text, facts, derived, self.part(first))
 
@@ -330,7 +332,7 @@ class Generator:
             if not (self.exact(r, m) and self.exact(old, m)) or old[m] == 0:
                 continue
             fn = self.fact(r, m)
-            ent = T.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
+            ent = K.entity({k: v for k, v in fn["dims"].items() if k != YEAR})
             cq = self.query("change", [m], fn["dims"])
             cq.years = [y1, int(r[YEAR])]
             done = self.run(cq, pd.DataFrame([old, r]))
@@ -351,7 +353,7 @@ class Generator:
             rows = self.v.df[self.exact_mask("요양급여비용총액", "보험자부담금", positive=True)]
             for _, r in self.sample_rows(rows, n // 2 + 1).iterrows():
                 tot = self.fact(r, "요양급여비용총액")
-                ent = T.entity(tot["dims"])
+                ent = K.entity(tot["dims"])
                 done = self.run(
                     self.formula(
                         "보험자부담률", "보험자부담금", "요양급여비용총액", "ratio", tot["dims"], True
@@ -389,8 +391,8 @@ class Generator:
             slots = {
                 "ctx": c,
                 "m": m,
-                "a": T.value_phrase(d, a["dims"][d]),
-                "dim": T.dim_label(d),
+                "a": K.value_phrase(d, a["dims"][d]),
+                "dim": K.dim_label(d),
                 "kind": "share",
             }
             yield self.group("ratio", q, slots, text, facts, derived, self.part(first))
@@ -409,7 +411,7 @@ class Generator:
                 continue
             r = rows.iloc[self.rng.randrange(len(rows))]
             fa = self.fact(r, a_m)
-            ent = T.entity(fa["dims"])
+            ent = K.entity(fa["dims"])
             done = self.run(self.formula(name, a_m, b_m, op, fa["dims"], False), r.to_frame().T)
             if done is None:
                 continue
@@ -439,9 +441,9 @@ class Generator:
                 T.fill(
                     self.rng.choice(T.LOOKUP),
                     self.rng,
-                    ent=T.entity(f1["dims"]),
-                    m=T.measure_label(m, self.rng),
-                    cnt=T.counter(m),
+                    ent=K.entity(f1["dims"]),
+                    m=K.measure_label(m, self.rng),
+                    cnt=K.counter(m),
                 ),
                 self.rng,
             )
@@ -451,7 +453,7 @@ class Generator:
                 continue
             text, facts, derived = done
             q = {"op": "lookup", "measure": m, "filters": f2["dims"], "follows": f1["dims"]}
-            slots = {"b": T.value_phrase(d, r2[d]), "previous": previous}
+            slots = {"b": K.value_phrase(d, r2[d]), "previous": previous}
             yield self.group("followup", q, slots, text, facts, derived, self.part(r2))
 
     def unanswerable(self, n: int) -> Iterator[Group]:
@@ -509,7 +511,7 @@ class Generator:
                 why = self.c.why_drift(m, int(dims[YEAR]), self.v.measure_periods[m])
                 available["measure_years"] = self.v.measure_periods[m]
                 available["asked_year"] = dims[YEAR]
-            ent = T.entity(dims)
+            ent = K.entity(dims)
             answer = self.c.unanswerable(why)
             g = self.group(
                 "unanswerable",
@@ -621,18 +623,18 @@ def questions(
     """Up to ``n`` distinct phrasings of a group's question (used by build and augment)."""
     s = dict(slots)
     if g_qtype in ("lookup", "unanswerable"):
-        pool, extra = T.LOOKUP, {"m": T.measure_label(s["m"], rng), "cnt": T.counter(s["m"])}
+        pool, extra = T.LOOKUP, {"m": K.measure_label(s["m"], rng), "cnt": K.counter(s["m"])}
     elif g_qtype == "sum":
-        pool, extra = T.SUM, {"m": T.measure_label(s["m"], rng)}
+        pool, extra = T.SUM, {"m": K.measure_label(s["m"], rng)}
     elif g_qtype == "ranking":
-        pool, extra = T.RANK, {"m": T.measure_label(s["m"], rng)}
+        pool, extra = T.RANK, {"m": K.measure_label(s["m"], rng)}
     elif g_qtype == "comparison":
-        pool, extra = T.COMPARE, {"m": T.measure_label(s["m"], rng)}
+        pool, extra = T.COMPARE, {"m": K.measure_label(s["m"], rng)}
     elif g_qtype == "change":
-        pool, extra = T.CHANGE, {"m": T.measure_label(s["m"], rng)}
+        pool, extra = T.CHANGE, {"m": K.measure_label(s["m"], rng)}
     elif g_qtype == "ratio":
         pool = T.RATIO if s.get("kind") == "보험자부담률" else T.SHARE
-        extra = {"m": T.measure_label(s["m"], rng)} if "m" in s else {}
+        extra = {"m": K.measure_label(s["m"], rng)} if "m" in s else {}
     elif g_qtype == "derived":
         pool, extra = T.DERIVED[s["name"]], {}
     elif g_qtype == "followup":

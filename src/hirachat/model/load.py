@@ -13,15 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hirachat.errors import HiraChatError
+from hirachat.model.manifest import ModelDirError, check_before_load
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 INDEX_FILES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
-
-
-class ModelDirError(HiraChatError):
-    """A model directory that cannot be loaded; the message lists what is missing or broken."""
 
 
 def offline() -> None:
@@ -89,8 +85,6 @@ def load_model(
     from transformers import AutoModelForCausalLM
 
     verify_model_dir(path)
-    from hirachat.model.manifest import check_before_load  # here: manifest.py imports this module
-
     check_before_load(path)  # sizes always, sha256 on first load (model/manifest.py)
     offline()
     kwargs: dict[str, Any] = {"local_files_only": True, "dtype": dtype or pick_dtype()}

@@ -29,12 +29,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hirachat.atomic import write_json
-from hirachat.model.load import ModelDirError
+from hirachat.errors import HiraChatError
 
 MANIFEST = "hira-manifest.json"
 STAMP = ".hira-verified.json"
 FORMAT = 1
 _CHUNK = 8 << 20
+
+
+class ModelDirError(HiraChatError):
+    """A model directory that cannot be loaded; the message lists what is missing or broken."""
 
 
 class ManifestError(ModelDirError):

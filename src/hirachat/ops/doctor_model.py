@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hirachat.config import Config
-from hirachat.model.load import ModelDirError, verify_model_dir
-from hirachat.model.manifest import MANIFEST, ManifestError, verify
-from hirachat.ops.doctor import Check, Status, needs_training_stack, uses_model
+from hirachat.model.load import verify_model_dir
+from hirachat.model.manifest import MANIFEST, ManifestError, ModelDirError, verify
+from hirachat.ops.checks import Check, Status, needs_training_stack, uses_model
 from hirachat.paths import Workspace
 
 CUDA_FIX = "the GPU server installs the CUDA variant (requirements/cuda.lock, docs/install.md)"

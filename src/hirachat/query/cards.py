@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from hirachat.dataset import templates as T
-from hirachat.dataset.records import Fact
+from hirachat import korean as K
 from hirachat.numbers import format_value
+from hirachat.query.facts import Fact
 
 
 def card(
     dims: dict[str, Any], values: dict[str, tuple[float, str | None]], source: dict[str, Any] | None = None
 ) -> str:
-    ent = T.entity(dims) or "전체"
-    total = [f"{T.dim_label(d)} 전체" for d, v in dims.items() if str(v) == "계"]
+    ent = K.entity(dims) or "전체"
+    total = [f"{K.dim_label(d)} 전체" for d, v in dims.items() if str(v) == "계"]
     head = " ".join([ent, *total])
     body = " · ".join(f"{m} {format_value(v, u)}" for m, (v, u) in values.items())
     src = ""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hirachat import korean as K
 from hirachat.data.schema import YEAR
-from hirachat.dataset import templates as T
 from hirachat.numbers import format_number, format_percent, round_half_up
 from hirachat.query.model import Answer
 
@@ -82,7 +82,7 @@ def _groups(ans: Answer, over: str, op: str, q: dict[str, Any]) -> dict[str, Any
             {
                 "rank": i + 1,
                 "key": str(name),  # the stored value: the sources of this row carry it in their dims
-                "name": T.value_phrase(over, name),
+                "name": K.value_phrase(over, name),
                 "cell": _cell(value, unit),
                 "share": format_percent(value / total) if total > 0 and op != "comparison" else None,
                 "marked": (op == "ranking" and i < k) or str(name) in named,
@@ -90,10 +90,10 @@ def _groups(ans: Answer, over: str, op: str, q: dict[str, Any]) -> dict[str, Any
         )
     return {
         "kind": "table",
-        "dimension": T.dim_label(over),
+        "dimension": K.dim_label(over),
         "dim": over,
         "measure": measure,
-        "columns": ["순위", T.dim_label(over), measure, "비중"],
+        "columns": ["순위", K.dim_label(over), measure, "비중"],
         "rows": rows,
         "more": max(0, len(ordered) - MAX_ROWS),
     }

@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from hirachat import korean as K
 from hirachat.data.normalize import significant
 from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo, quote_ident
-from hirachat.dataset import templates as T
-from hirachat.dataset.records import Fact, fact_id
 from hirachat.numbers import format_number, format_percent, format_value
+from hirachat.query.facts import Fact, fact_id
 from hirachat.query.model import Abstain, Query
 from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import Vocab
@@ -217,7 +217,7 @@ class Run:
         self.years = years
 
     def ctx(self, without: str | None = None) -> str:
-        return T.entity({k: v for k, v in self.ctx_dims.items() if k != without}) or "전체"
+        return K.entity({k: v for k, v in self.ctx_dims.items() if k != without}) or "전체"
 
     def groups(self, rows: pd.DataFrame, m: str, by: list[str]) -> list[Fact]:
         return self.x.groups(self.t, rows, m, by, self.derived, self.facts)
@@ -314,11 +314,11 @@ class Run:
         base, hidden = self.published(base, self.measures[0], over)
         parts = self.groups(base, self.measures[0], [over])
         if len(parts) < 2:
-            raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
+            raise Abstain("entity", f"{K.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
         text, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
         if hidden:
             listed = ", ".join(hidden[:5]) + (f" 외 {len(hidden) - 5}개" if len(hidden) > 5 else "")
-            note = f"※ 값이 공개되지 않은('-') {T.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다."
+            note = f"※ 값이 공개되지 않은('-') {K.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다."
             text = text.replace("\n출처:", f"\n{note}\n출처:", 1) if "\n출처:" in text else f"{text}\n{note}"
         self.derived += d
         summed = bool(base[over].duplicated().any())  # a code's own rank and name are not summed over
@@ -369,7 +369,7 @@ class Run:
         base = self.for_open([d for d in self.open if d != over], [over])
         parts = [f for f in self.groups(base, m, [over]) if f["dims"][over] != "계"]
         if len(parts) < 2 or sum(f["value"] for f in parts) <= 0:
-            raise Abstain("entity", f"{T.dim_label(over)}별로 나눌 자료가 부족합니다.", self.t)
+            raise Abstain("entity", f"{K.dim_label(over)}별로 나눌 자료가 부족합니다.", self.t)
         text, d = self.c.distribution(parts, over, self.ctx())
         self.derived += d
         self.summed = "·".join(x for x in self.open if x != over) or None
@@ -392,7 +392,7 @@ class Run:
             self.derived.append(
                 {"op": "ratio", "of": [parts[a_v]["fact_id"], parts[b_v]["fact_id"]], "value": pct}
             )
-            said = f"{T.josa(T.value_phrase(over, a_v), '은/는')} {T.value_phrase(over, b_v)}의 {format_percent(pct)}입니다."
+            said = f"{K.josa(K.value_phrase(over, a_v), '은/는')} {K.value_phrase(over, b_v)}의 {format_percent(pct)}입니다."
             text = text.replace("\n", f"\n{said}\n", 1) if "\n" in text else f"{text} {said}"
         self.query["over"] = over
         return text
@@ -491,7 +491,7 @@ class Run:
                 except Abstain:
                     continue
         if len(scored) < 2:
-            raise Abstain("entity", f"{T.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
+            raise Abstain("entity", f"{K.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
         k = self.q.k
         text = self.c.formula_ranking(
             self.q.figure or "", scored, over, self.ctx(), k, self.q.lowest, unit, percent

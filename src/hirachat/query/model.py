@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hirachat.data.store import TableInfo
-from hirachat.dataset.records import Fact
+from hirachat.query.facts import Fact
 
 OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "derived")
 

@@ -13,12 +13,12 @@ import random
 import re
 from typing import Any
 
+from hirachat import korean as K
 from hirachat.data.schema import QUARTER, YEAR
 from hirachat.data.store import TableInfo
 from hirachat.data.vocab import MEASURE_BY_NAME
-from hirachat.dataset import templates as T
-from hirachat.dataset.records import Fact
 from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
+from hirachat.query.facts import Fact
 
 Derived = list[dict[str, Any]]
 # a table whose scope is a subset of institutions (its title or file name says so): 병원급 이상, 의원급
@@ -39,7 +39,7 @@ def display_title(info: TableInfo) -> str:
     title = info.title.replace("_", " ")
     if re.search(r"[가-힣]", title):
         return title
-    labels = [T.dim_label(d) for d in info.dims if d not in (YEAR, QUARTER)]
+    labels = [K.dim_label(d) for d in info.dims if d not in (YEAR, QUARTER)]
     scope = scope_of(info.title)
     return f"{'·'.join(labels)}별 통계" + (f" ({SCOPE_LABEL[scope]})" if scope else "")
 
@@ -57,7 +57,7 @@ class Composer:
         self.title = display_title(info)
 
     def label(self, measure: str) -> str:
-        return T.measure_label(measure, self.rng) if self.rng else measure
+        return K.measure_label(measure, self.rng) if self.rng else measure
 
     def val(self, x: float, measure: str) -> str:
         return format_value(x, self.info.measure(measure)["unit"])
@@ -76,7 +76,7 @@ class Composer:
         out = []
         if summed_dim and any(not self.info.measure(m)["additive"] for m in measures):
             out.append(
-                f"※ 환자수는 한 사람이 여러 {T.dim_label(summed_dim)}에 포함될 수 있어, "
+                f"※ 환자수는 한 사람이 여러 {K.dim_label(summed_dim)}에 포함될 수 있어, "
                 "합계는 실제 환자 수보다 많을 수 있습니다."
             )
         if unitless := [m for m in measures if self.amount_without_unit(m)]:
@@ -100,14 +100,14 @@ class Composer:
     # ---- one method per question type ------------------------------------------------------------
     def lookup(self, f: Fact, ent: str) -> tuple[str, Derived]:
         m = f["measure"]
-        body = f"{ent}의 {T.josa(self.label(m), '은/는')} {self.val(f['value'], m)}입니다."
+        body = f"{ent}의 {K.josa(self.label(m), '은/는')} {self.val(f['value'], m)}입니다."
         return self.finish(body, [f], [m]), []
 
     def total(self, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
         m = facts[0]["measure"]
         total = float(sum(f["value"] for f in facts))
         body = (
-            f"{ctx}의 {T.dim_label(over)} {len(facts):,}개 {self.label(m)} 합계는 {self.val(total, m)}입니다."
+            f"{ctx}의 {K.dim_label(over)} {len(facts):,}개 {self.label(m)} 합계는 {self.val(total, m)}입니다."
         )
         ids = [f["fact_id"] for f in facts]
         derived = [{"op": "sum", "of": ids, "value": total}, {"op": "count", "of": ids, "value": len(facts)}]
@@ -126,50 +126,50 @@ class Composer:
             top = ordered[0]
             most = "가장 적은" if lowest else "가장 많은"
             body = (
-                f"{ctx}에서 {T.josa(self.label(m), '이/가')} {most} {T.josa(T.dim_label(over), '은/는')} "
-                f"{T.value_phrase(over, top['dims'][over])}({self.val(top['value'], m)})입니다."
+                f"{ctx}에서 {K.josa(self.label(m), '이/가')} {most} {K.josa(K.dim_label(over), '은/는')} "
+                f"{K.value_phrase(over, top['dims'][over])}({self.val(top['value'], m)})입니다."
             )
             return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": 1}]
         items = ", ".join(  # a list: each amount once (the table under the answer has the 억/조 form)
-            f"{i + 1}위 {T.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}"
+            f"{i + 1}위 {K.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}"
             for i, f in enumerate(ordered[:k])
         )
-        body = f"{ctx}의 {T.by(T.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
+        body = f"{ctx}의 {K.by(K.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
         return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
 
     def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[str, Derived]:
         m = a["measure"]
         hi, lo = (a, b) if a["value"] >= b["value"] else (b, a)
-        an, bn = T.value_phrase(over, a["dims"][over]), T.value_phrase(over, b["dims"][over])
-        hn, ln = T.value_phrase(over, hi["dims"][over]), T.value_phrase(over, lo["dims"][over])
+        an, bn = K.value_phrase(over, a["dims"][over]), K.value_phrase(over, b["dims"][over])
+        hn, ln = K.value_phrase(over, hi["dims"][over]), K.value_phrase(over, lo["dims"][over])
         diff = hi["value"] - lo["value"]
-        head = f"{ctx}의 {T.josa(self.label(m), '은/는')} {an} {self.val(a['value'], m)}, "
-        head += T.ro(f"{bn} {self.val(b['value'], m)}")
+        head = f"{ctx}의 {K.josa(self.label(m), '은/는')} {an} {self.val(a['value'], m)}, "
+        head += K.ro(f"{bn} {self.val(b['value'], m)}")
         derived: Derived = [{"op": "diff", "of": [hi["fact_id"], lo["fact_id"]], "value": diff}]
         if diff == 0:
             body = f"{head} 같습니다."
         elif lo["value"] > 0:
             ratio = hi["value"] / lo["value"]
-            body = f"{head} {T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배)."
+            body = f"{head} {K.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다(약 {format_number(ratio)}배)."
             derived.append({"op": "ratio", "of": [hi["fact_id"], lo["fact_id"]], "value": ratio})
         else:
-            body = f"{head} {T.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
+            body = f"{head} {K.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
         return self.finish(body, [a, b], [m]), derived
 
     def change(self, old: Fact, new: Fact, ent: str, period: str = YEAR) -> tuple[str, Derived]:
         """From ``old`` to ``new``: two years, or two months of one year (``period`` = 월)."""
         m = old["measure"]
-        p1, p2 = T.value_phrase(period, old["dims"][period]), T.value_phrase(period, new["dims"][period])
+        p1, p2 = K.value_phrase(period, old["dims"][period]), K.value_phrase(period, new["dims"][period])
         diff = new["value"] - old["value"]
         word = "증가" if diff > 0 else "감소" if diff < 0 else "변화 없음"
         derived: Derived = [{"op": "diff", "of": [new["fact_id"], old["fact_id"]], "value": diff}]
         body = (
-            f"{ent}의 {T.josa(self.label(m), '은/는')} {p1} {self.val(old['value'], m)}에서 "
-            f"{T.ro(f'{p2} ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
+            f"{ent}의 {K.josa(self.label(m), '은/는')} {p1} {self.val(old['value'], m)}에서 "
+            f"{K.ro(f'{p2} ' + self.val(new['value'], m))} {format_signed(diff, self.info.measure(m)['unit'])}"
         )
         if diff == 0:  # same figure both periods: said plainly, with no signed change
             body = (
-                f"{ent}의 {T.josa(self.label(m), '은/는')} {T.josa(p1, '과/와')} {p2} 모두 "
+                f"{ent}의 {K.josa(self.label(m), '은/는')} {K.josa(p1, '과/와')} {p2} 모두 "
                 f"{self.val(new['value'], m)}로 변화가 없습니다."
             )
         elif old["value"]:
@@ -186,10 +186,10 @@ class Composer:
         """``a``'s share of the file's own total row ``whole`` where it has one, else of the parts' sum."""
         m = a["measure"]
         total = whole["value"] if whole is not None else float(sum(f["value"] for f in facts))
-        an = T.value_phrase(over, a["dims"][over])
-        of = f"{T.dim_label(over)} 전체(계)" if whole is not None else f"{T.dim_label(over)} 전체 합계"
+        an = K.value_phrase(over, a["dims"][over])
+        of = f"{K.dim_label(over)} 전체(계)" if whole is not None else f"{K.dim_label(over)} 전체 합계"
         body = (
-            f"{ctx}에서 {an}의 {T.josa(self.label(m), '은/는')} {T.ro(self.val(a['value'], m))}, "
+            f"{ctx}에서 {an}의 {K.josa(self.label(m), '은/는')} {K.ro(self.val(a['value'], m))}, "
             f"{of} {self.val(total, m)}의 {format_percent(a['value'] / total)}입니다."
         )
         if whole is not None:
@@ -212,7 +212,7 @@ class Composer:
         ranked = sorted(facts, key=lambda f: -f["value"])
         top, rest = (ranked, []) if len(ranked) <= 10 else (ranked[:8], ranked[8:])
         shown = [
-            f"{T.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}({format_percent(f['value'] / total)})"
+            f"{K.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}({format_percent(f['value'] / total)})"
             for f in top
         ]
         derived: Derived = [{"op": "sum", "of": ids, "value": total}]
@@ -228,7 +228,7 @@ class Composer:
                 f"그 밖의 {len(rest)}개 합계 {self.short(other, m)}({format_percent(other / total)})"
             )
         body = (
-            f"{ctx}의 {self.label(m)} {T.by(T.dim_label(over))} 구성은 "
+            f"{ctx}의 {self.label(m)} {K.by(K.dim_label(over))} 구성은 "
             f"{', '.join(shown)}입니다 (합계 {self.val(total, m)})."
         )
         return self.finish(body, facts, [m]), derived
@@ -253,7 +253,7 @@ class Composer:
         sym = " − " if op == "diff" else " ÷ "
         inputs = sym.join(f"{n} {self._part(n, v)}" for n, v in parts)
         about = "약 " if op == "ratio" and not percent else ""
-        return f"{ctx}의 {T.josa(name, '은/는')} {about}{shown}입니다 ({inputs})."
+        return f"{ctx}의 {K.josa(name, '은/는')} {about}{shown}입니다 ({inputs})."
 
     def formula_ranking(
         self,
@@ -281,14 +281,14 @@ class Composer:
             top, v = ordered[0]
             most = "가장 낮은" if lowest else "가장 높은"
             return (
-                f"{ctx}에서 {T.josa(name, '이/가')} {most} {T.josa(T.dim_label(over), '은/는')} "
-                f"{T.value_phrase(over, top)}({shown(v)})입니다."
+                f"{ctx}에서 {K.josa(name, '이/가')} {most} {K.josa(K.dim_label(over), '은/는')} "
+                f"{K.value_phrase(over, top)}({shown(v)})입니다."
             )
         items = ", ".join(
-            f"{i + 1}위 {T.value_phrase(over, n)} {shown(v)}" for i, (n, v) in enumerate(ordered[:k])
+            f"{i + 1}위 {K.value_phrase(over, n)} {shown(v)}" for i, (n, v) in enumerate(ordered[:k])
         )
         return (
-            f"{ctx}의 {T.by(T.dim_label(over))} {name} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
+            f"{ctx}의 {K.by(K.dim_label(over))} {name} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
         )
 
     def _part(self, name: str, v: float) -> str:
@@ -306,12 +306,12 @@ class Composer:
         return f"「{self.title}」에는 {measure} 항목이 없습니다. 이 표의 항목은 {', '.join(self.info.measure_names)}입니다."
 
     def why_entity(self, dim: str, value: str) -> str:
-        return f"「{self.title}」에는 {T.value_phrase(dim, value)}에 해당하는 자료가 없습니다."
+        return f"「{self.title}」에는 {K.value_phrase(dim, value)}에 해당하는 자료가 없습니다."
 
     def why_dimension(self, dim: str, value: str) -> str:
         return (
-            f"「{self.title}」에는 {T.by(T.dim_label(dim))} 구분이 없어 '{value}' 조건을 적용할 수 없습니다. "
-            f"이 표의 구분은 {', '.join(T.dim_label(d) for d in self.info.dims)}입니다."
+            f"「{self.title}」에는 {K.by(K.dim_label(dim))} 구분이 없어 '{value}' 조건을 적용할 수 없습니다. "
+            f"이 표의 구분은 {', '.join(K.dim_label(d) for d in self.info.dims)}입니다."
         )
 
     def why_drift(self, measure: str, year: int, periods: list[str]) -> str:

@@ -24,10 +24,10 @@ from hirachat.config import Config
 from hirachat.errors import HiraChatError
 from hirachat.paths import Workspace
 from hirachat.train.tune_space import TuneSpace, cap_batch_sizes, defaults, load_space
+from hirachat.train.tune_study import INTERRUPTED, best_trial, counted, expected_hours, gpu_hours
 from hirachat.train.tune_trial import probe_batch_size, run_trial
 
 OBJECTIVES = ("val_loss", "numeric_accuracy")
-INTERRUPTED = "interrupted"  # the process died mid-trial: the trial is retried, not counted
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -57,34 +57,6 @@ class TuneResult:
 def _locked(folder: Path) -> AbstractContextManager[None]:
     """One process per study: a second one would take the first one's running trial for a dead one."""
     return exclusive(folder / ".lock", HiraChatError(f"{folder}: this study is being run by another process"))
-
-
-def counted(t: Any) -> bool:
-    """A trial that counts toward --trials: finished other than by an interruption (that one is retried)."""
-    from optuna.trial import TrialState
-
-    return t.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-        t.state == TrialState.FAIL and t.user_attrs.get("reason") != INTERRUPTED
-    )
-
-
-def gpu_hours(trials: Sequence[Any]) -> float:
-    return sum(float(t.user_attrs.get("gpu_hours", 0.0)) for t in trials)
-
-
-def expected_hours(trials: Sequence[Any]) -> float:
-    """What the next trial will likely cost: the mean of the completed ones (pruned ones end early)."""
-    from optuna.trial import TrialState
-
-    done = [float(t.user_attrs.get("gpu_hours", 0.0)) for t in trials if t.state == TrialState.COMPLETE]
-    return sum(done) / len(done) if done else 0.0
-
-
-def best_trial(study: Any) -> Any:
-    from optuna.trial import TrialState
-
-    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return study.best_trial if done else None
 
 
 def run_name(study_name: str, root: int) -> str:

@@ -19,6 +19,7 @@ from hirachat.atomic import write_text
 from hirachat.config import Config
 from hirachat.eval.report import REPORT_STYLE, html_table, korean_font
 from hirachat.train.tune_space import PARAMS, current_values
+from hirachat.train.tune_study import best_trial, counted, gpu_hours
 
 OBJECTIVE_KO = {"val_loss": "검증 손실 (val_loss)", "numeric_accuracy": "수치 정확도 (numeric_accuracy)"}
 STATE_KO = {"COMPLETE": "완료", "PRUNED": "가지치기", "FAIL": "실패", "RUNNING": "실행 중", "WAITING": "대기"}
@@ -151,7 +152,6 @@ def plots(study: Any, objective: str, imps: dict[str, float], folder: Path) -> d
 
 def best_vs_defaults(study: Any) -> list[list[Any]]:
     """Rows (parameter, config's value, best trial's value) for the searched parameters, then the objective."""
-    from hirachat.train.tune import best_trial
 
     best = best_trial(study)
     space = study.user_attrs.get("space", {})
@@ -242,7 +242,6 @@ def markdown(
 
 def write_report(study: Any, folder: Path, budget_hours: float | None) -> list[Path]:
     """report.md, report.html (tables + inline plots, opens without a network) and the PNG plots."""
-    from hirachat.train.tune import best_trial, counted, gpu_hours
 
     objective = study.user_attrs.get("objective", "val_loss")
     trials = study.get_trials(deepcopy=False)

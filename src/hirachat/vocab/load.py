@@ -154,6 +154,10 @@ class Vocab(_Strict):
     def formula(self, name: str) -> Formula | None:
         return next((f for f in self.formulas if f.name == name), None)
 
+    def definitions(self) -> dict[str, str]:
+        """Every term a definition question can ask about: the glossary terms and each measure's own."""
+        return {**self.terms, **{m.name: m.definition for m in self.measures}}
+
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """User entries extend the packaged ones: named entries merge by name, lists extend, maps update."""

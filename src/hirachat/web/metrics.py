@@ -14,8 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session
 
-from hirachat.ops.monitor import last_24h
-from hirachat.web.questionlog import tables_used
+from hirachat.web.monitor import last_24h, tables_used
 
 log = logging.getLogger("hirachat.web")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)

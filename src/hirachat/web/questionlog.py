@@ -24,8 +24,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from hirachat.config import ServeConfig
-from hirachat.ops.monitor import purge_question_log
 from hirachat.web.models import QuestionLog, QuestionLogTable
+from hirachat.web.monitor import purge_question_log, tables_used
 
 if TYPE_CHECKING:
     from hirachat.web.metrics import Metrics
@@ -43,15 +43,6 @@ def question_key(text: str) -> str:
     """The form abstained questions are grouped by: NFKC, case folded, spaces collapsed, no final '?'."""
     key = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
     return _TRAILING.sub("", key)[:500]
-
-
-def tables_used(result: dict[str, Any]) -> list[str]:
-    """The tables an answer's sources came from (first seen first); for an answer without sources (an
-    abstention on a chosen table), the table the planner chose: it is still what the user asked about."""
-    seen = dict.fromkeys(str(s["table"]) for s in result.get("sources") or () if s.get("table"))
-    if not seen and result.get("table"):
-        seen[str(result["table"])] = None
-    return [t[:200] for t in seen]
 
 
 def _short(v: Any, n: int) -> str | None:

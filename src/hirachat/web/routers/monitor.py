@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request
 
-from hirachat.ops.monitor import local_offset_minutes, overview
 from hirachat.query.wording import display_title
+from hirachat.web.monitor import local_offset_minutes, overview
 from hirachat.web.security import AdminUser
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])

@@ -23,6 +23,15 @@ from hirachat.web.models import Rating
 PERCENTILES = (50, 95, 99)
 
 
+def tables_used(result: dict[str, Any]) -> list[str]:
+    """The tables an answer's sources came from (first seen first); for an answer without sources (an
+    abstention on a chosen table), the table the planner chose: it is still what the user asked about."""
+    seen = dict.fromkeys(str(s["table"]) for s in result.get("sources") or () if s.get("table"))
+    if not seen and result.get("table"):
+        seen[str(result["table"])] = None
+    return [t[:200] for t in seen]
+
+
 def purge_question_log(db: Session, days: int, now: datetime | None = None) -> int:
     """Delete question-log rows older than ``days`` days (0: none); the number deleted."""
     if days <= 0:

@@ -1,0 +1,1 @@
+"""The query floor: a fact, the one Query contract, the executor that runs it, and answer wording."""
