@@ -74,7 +74,9 @@ def main() -> None:
             table = svc.store.table(lookups[0]["metadata"]["table_id"])
             base = []
             for r in lookups:
-                f = r["metadata"]["query"]["filters"]
+                q = r["metadata"]["query"]  # Query.as_dict(): one value per filter, the year apart
+                f = {k: v[0] for k, v in q.get("filters", {}).items()}
+                f.update({"진료년도": q["years"][0]} if q.get("years") else {})
                 where = " AND ".join(f'"{k}" = ?' for k in f)
                 t = time.perf_counter()
                 svc.store.con.execute(

@@ -99,35 +99,32 @@ def test_lookup_sum_ranking_change_match_the_raw_files(
     recs = [r for r in all_records(built) if r["metadata"]["table_id"] == DEPT]
     checked = defaultdict(int)
     for r in recs:
-        q, out = r["metadata"]["query"], r["output"]
-        f = q.get("filters", {})
+        q, out = r["metadata"]["query"], r["output"]  # Query.as_dict(): filters are lists, years apart
+        f = {d: v[0] for d, v in q.get("filters", {}).items()}
+        m, years = q.get("measures", [None])[0], q.get("years", [])
         if q["op"] == "lookup" and r["metadata"]["qtype"] == "lookup":
-            v = raw_dept[(f["진료년도"], f["시도"], f["진료과목"])][q["measure"]]
+            v = raw_dept[(years[0], f["시도"], f["진료과목"])][m]
             assert f"{v:,}" in out
-        elif q["op"] == "sum" and q["over"] == "시도":
-            parts = [
-                m[q["measure"]]
-                for (y, _, d), m in raw_dept.items()
-                if y == f["진료년도"] and d == f["진료과목"]
-            ]
+        elif q["op"] == "sum" and q["over"] == ["시도"]:
+            parts = [vals[m] for (y, _, d), vals in raw_dept.items() if y == years[0] and d == f["진료과목"]]
             assert f"{sum(parts):,}" in out
-            if q["measure"] == "환자수":
+            if m == "환자수":
                 assert "실제 환자 수보다 많을 수 있습니다" in out
-        elif q["op"] == "top_k" and q["over"] == "시도":
+        elif q["op"] == "ranking" and q["over"] == ["시도"]:
             ranked = sorted(
                 (
-                    (m[q["measure"]], s)
-                    for (y, s, d), m in raw_dept.items()
-                    if y == f["진료년도"] and d == f["진료과목"]
+                    (vals[m], s)
+                    for (y, s, d), vals in raw_dept.items()
+                    if y == years[0] and d == f["진료과목"]
                 ),
                 key=lambda t: (-t[0], t[1]),
             )[: q["k"]]
             positions = [out.index(f"{i + 1}위 {s} {v:,}") for i, (v, s) in enumerate(ranked)]
             assert positions == sorted(positions)
         elif q["op"] == "change":
-            y1, y2 = q["years"]
-            a = raw_dept[(y1, f["시도"], f["진료과목"])][q["measure"]]
-            b = raw_dept[(y2, f["시도"], f["진료과목"])][q["measure"]]
+            y1, y2 = years
+            a = raw_dept[(y1, f["시도"], f["진료과목"])][m]
+            b = raw_dept[(y2, f["시도"], f["진료과목"])][m]
             if a == b:
                 assert "변화가 없습니다" in out and f"{a:,}" in out
                 continue
@@ -140,6 +137,43 @@ def test_lookup_sum_ranking_change_match_the_raw_files(
         # cited by what its schema says (the file is named in English): its dimensions and scope
         assert "「시도·진료과목별 통계 (병원급 이상)」" in out and "출처: 건강보험심사평가원" in out
     assert min(checked.values()) >= 5 and len(checked) == 4, checked
+
+
+def test_every_record_is_its_stored_query_executed_again(
+    built: dict[str, list[dict[str, Any]]], real_store: Path
+) -> None:
+    """A record stores the Query it was answered by (``Query.as_dict()``, ops from ``Query.OPS``): running
+    that query on the store again gives the record's figures, for the whole built dataset."""
+    from hirachat.data.store import FactStore
+    from hirachat.query.execute import Executor
+    from hirachat.query.model import OPS, Query
+    from hirachat.vocab import load_vocab
+
+    recs = [r for r in all_records(built) if r["metadata"]["qtype"] not in ("definition", "unanswerable")]
+    assert {r["metadata"]["query"]["op"] for r in recs} <= set(OPS)
+    store = FactStore.open(real_store, read_only=True)
+    try:
+        x = Executor(store, load_vocab())
+        tables = {t.table_id: t for t in store.tables()}
+        done = set()
+        bad = []
+        for r in recs:
+            q = r["metadata"]["query"]
+            key = json.dumps(q, sort_keys=True, ensure_ascii=False)
+            if key in done:
+                continue
+            done.add(key)
+            query = Query(**{k: v for k, v in q.items() if k != "follows"})
+            run = x.run(query, tables[query.table])
+            again = sorted(round(d["value"], 6) for d in run.derived)
+            stored = sorted(round(d["value"], 6) for d in r["metadata"].get("derived", []))
+            if again != stored or not {f["fact_id"] for f in run.facts} >= {
+                f["fact_id"] for f in r["metadata"]["facts"]
+            }:
+                bad.append((q, again, stored))
+        assert bad == [] and len(done) > 100, (len(bad), len(done), bad[:3])
+    finally:
+        store.close()
 
 
 def test_unanswerable_answers_hold_no_invented_number(built: dict[str, list[dict[str, Any]]]) -> None:

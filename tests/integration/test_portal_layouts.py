@@ -380,3 +380,28 @@ def test_two_tables_that_answer_differently_are_asked_about(
         _, region = _monthly("*소재지별*.xls")
         ans = svc.plan_turns(["2018년 1월 서울 I21 환자수"])  # only the 소재지 file has 서울
         assert not ans.abstained and f"{region[('I21', '서울')][('01', '환자수')]:,.0f}명" in ans.answer
+
+
+def test_an_answer_carries_its_notes_typed_and_its_figures(
+    portal: tuple[Path, list[IngestReport]],
+) -> None:
+    """The reply comes in parts: each note with its kind, the figures it states, the citation; the text
+    every surface shows is those parts rendered, nothing cut out of it again."""
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+
+    _, region = _monthly("*소재지별*.xls")
+    store_dir, _ = portal
+    with AskService(store_dir, InferenceConfig(), "grounded", None, 0) as svc:
+        ans = svc.plan_turns(["2020년 K05 환자수"])  # 외래 and 입원 files summed: patients over-count
+        kinds = [n.kind for n in ans.reply.notes]
+        assert "overcount" in kinds and ans.reply.citation.startswith("출처:")
+        assert ans.answer == "\n".join(
+            [ans.reply.body, *(n.text for n in ans.reply.notes), ans.reply.citation]
+        )
+        ranked = svc.plan_turns(["2015년 외래 환자수 상위 3개 상병"])
+        assert [n.kind for n in ranked.reply.notes] == ["suppressed"]
+        res = svc.ask("2018년 3월 I21 서울 요양급여비용총액")  # the portal states no unit
+        amount = region[("I21", "서울")][("03", "요양급여비용총액")]
+        assert res["figures"] == [amount] and [n["kind"] for n in res["notes"]] == ["unit"]
+        assert res["notes"][0]["text"] in res["answer"]

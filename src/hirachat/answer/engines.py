@@ -239,12 +239,12 @@ def ungrounded_in(text: str, ans: Answer) -> str | None:
 def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
     """A model's text if every number in it is grounded; otherwise the grounded answer, with the reason."""
     problem = ungrounded_in(text, ans)
-    missing = missing_figures(text, ans.answer.split("\n")[0], ans.facts, ans.strip)
+    missing = missing_figures(text, ans.reply.headline, ans.facts, ans.strip)
     if problem or missing:
         why = problem or f"it leaves out {', '.join(missing)}"
         return Written(ans.answer, "grounded", f"model answer failed the grounding check: {why}", tokens)
-    if "출처" not in text:
-        text = text.rstrip() + "\n" + ans.answer.split("\n")[-1]
+    if "출처" not in text and ans.reply.citation:  # the model's prose, not ours: checked for a source line
+        text = text.rstrip() + "\n" + ans.reply.citation
     return Written(text.strip(), engine, None, tokens)
 
 

@@ -24,6 +24,7 @@ from hirachat.answer.lexicon import name_key
 from hirachat.data.masters import change_of, norm_code
 from hirachat.data.store import FactStore
 from hirachat.query.model import Answer
+from hirachat.query.reply import Reply
 from hirachat.vocab import Vocab
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z0-9][A-Za-z0-9.]{2,14}(?![A-Za-z0-9])")
@@ -293,6 +294,7 @@ class MasterBook:
         statistic (a dimension, a place), so only a column written out verbatim makes it a lookup."""
         text = it.text
         lines: list[str] = []
+        notes: list[str] = []
         cited: list[str] = []
         strip: list[str] = []
         what: list[str] = []
@@ -340,18 +342,21 @@ class MasterBook:
                 cited.append(mid)
                 when = self.meta[mid].get("version") or "날짜 미상"
                 if op == "삭제":
-                    lines.append(
+                    notes.append(
                         f"※ {label} {e.code}{_josa(e.code, ('은', '는'))} {when} 변경 파일에서 삭제되었습니다."
                     )
                 elif not (cols or asks_name or asks_code):
                     lines.append(f"{who}{_josa(who, ('은', '는'))} {when} 변경 파일에서 {op}되었습니다.")
                 else:
-                    lines.append(f"※ {when} 변경 파일의 {op} 내용을 반영했습니다.")
-        if not lines:
+                    notes.append(f"※ {when} 변경 파일의 {op} 내용을 반영했습니다.")
+        if not (lines or notes):
             return None
         body = "\n".join(dict.fromkeys(lines))
         query = {"op": "master", "codes": [c for _, c, _ in ents]}
-        return self._answer(it, body, cited, strip, query, ", ".join(dict.fromkeys(what)))
+        ans = self._answer(it, body, cited, strip, query, ", ".join(dict.fromkeys(what)))
+        for note in notes:
+            ans.reply.add("change", note)
+        return ans
 
     def _by_value(self, it: Intent, strict: bool = False) -> Answer | None:
         """Codes whose attribute holds a value the question gives: a code ('ATC 코드 N05CC01에 해당하는 제품
@@ -436,7 +441,7 @@ class MasterBook:
                 )
                 return Answer(
                     it.text,
-                    text,
+                    Reply(text),
                     True,
                     "master",
                     None,
@@ -484,7 +489,7 @@ class MasterBook:
         versions = [self.meta[i].get("version") or "" for i in ids]
         return Answer(
             it.text,
-            f"{body}\n{cite}",
+            Reply(body, citation=cite),
             False,
             "master",
             None,

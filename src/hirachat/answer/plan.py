@@ -23,7 +23,8 @@ from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
-from hirachat.query.wording import Composer, display_title, scope_of
+from hirachat.query.reply import Reply
+from hirachat.query.wording import NO_DATA, Composer, display_title, scope_of
 
 RANK_DIMS = ("순위", "상병명", "행위명")
 SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
@@ -49,10 +50,10 @@ class Planner:
 
     def _answer(self, it: Intent) -> Answer:
         if it.qtype == "definition" and it.term:
-            text = f"{it.term}: {self.vocab.definitions()[it.term]}\n출처: 건강보험심사평가원 통계 용어 설명"
+            text = f"{it.term}: {self.vocab.definitions()[it.term]}"
             return Answer(
                 it.text,
-                text,
+                Reply(text, citation="출처: 건강보험심사평가원 통계 용어 설명"),
                 False,
                 "definition",
                 query={"op": "define", "term": it.term},
@@ -78,10 +79,10 @@ class Planner:
             return ans
         except Abstain as a:
             c = Composer(a.table) if a.table else None
-            text = c.unanswerable(a.text) if c else f"죄송하지만 해당 질문에 답할 자료가 없습니다. {a.text}"
+            reply = c.unanswerable(a.text) if c else Reply(f"{NO_DATA} {a.text}")
             return Answer(
                 it.text,
-                text,
+                reply,
                 True,
                 it.qtype,
                 a.table.table_id if a.table else None,
@@ -223,7 +224,7 @@ class Planner:
             f"이 질문에 답할 수 있는 표가 여러 개이고 값이 서로 다릅니다: {options}. 어느 표의 값인지 표 이름을 넣어 "
             "다시 물어봐 주세요.",
             t,
-            [v for x in by_id.values() for v in _numbers_of(x)],
+            [v for x in by_id.values() for v in x.figures()],
         )
 
     def _as_codes(self, t: TableInfo, ents: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -253,10 +254,9 @@ class Planner:
                 lines.append(f"「{official}」의 {label}는 {e.value}입니다.")
             strip.append(names.master.get(e.value, ""))
         cite = "; ".join(dict.fromkeys(s for s in strip if s))
-        text = "\n".join([*lines, f"출처: {cite}" if cite else "출처: 코드 마스터"])
         return Answer(
             it.text,
-            text,
+            Reply("\n".join(lines), citation=f"출처: {cite}" if cite else "출처: 코드 마스터"),
             False,
             "master",
             None,
@@ -605,7 +605,7 @@ class Planner:
                 t,
             )
         r = self.executor.run(q, t)
-        text = r.finish(r.text)
+        reply = r.finish(r.reply)
         used = [c for c in it.named if any(c in vals for vals in filters.values())]
         if used and self.lex.names is not None:
             names = self.lex.names
@@ -613,7 +613,7 @@ class Planner:
                 f"{K.dim_label(names.dim.get(c, '주상병코드'))} {c} 「{names.official.get(c, it.named[c])}」"
                 for c in used
             )
-            text = text.replace("\n출처:", f"\n※ {said} (코드 마스터 기준)\n출처:", 1)
+            reply.add("master", f"※ {said} (코드 마스터 기준)")
         query = {
             "table": t.table_id,
             "op": op,
@@ -625,7 +625,7 @@ class Planner:
         }
         return Answer(
             it.text,
-            text,
+            reply,
             False,
             op,
             t.table_id,
@@ -682,18 +682,10 @@ def _never_summed(t: TableInfo, measures: list[str], what: str, groups: str, ask
         )
 
 
-def _numbers_of(ans: Answer) -> list[float]:
-    """The figures an answer states: its computed ones where it has them, else the facts it read."""
-    derived = [float(d["value"]) for d in ans.derived if d.get("op") != "rank" and d.get("value") is not None]
-    if derived:
-        return derived
-    return [float(f["value"]) for f in ans.facts if f.get("value") is not None]
-
-
 def _figures(ans: Answer) -> list[float]:
     """Comparable: to six significant figures (a real file rounds large amounts to six)."""
-    return sorted(float(f"{v:.6g}") for v in _numbers_of(ans))
+    return sorted(float(f"{v:.6g}") for v in ans.figures())
 
 
 def _figure_text(ans: Answer) -> list[str]:
-    return [f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}" for v in _numbers_of(ans)[:3]]
+    return [f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}" for v in ans.figures()[:3]]

@@ -76,6 +76,8 @@ class AskService:
             "sources": ans.sources(),
             "query": ans.query,
             "interpretation": ans.interpretation,
+            "notes": [n.as_dict() for n in ans.reply.notes],  # typed: what kind each note is
+            "figures": ans.figures() if not ans.abstained else [],
             "engine": written.engine,
             "latency_ms": round((time.perf_counter() - t0) * 1000, 2),
         }

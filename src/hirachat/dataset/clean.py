@@ -48,12 +48,15 @@ def check_numbers(rec: QARecord) -> str | None:
     meta = rec["metadata"]
     query = meta.get("query", {})
     avail = meta.get("available", {})
-    extra = [float(v) for k, v in query.get("filters", {}).items() if k in ("진료년도", "분기")]
+    filters = {
+        k: v if isinstance(v, list) else [v] for k, v in query.get("filters", {}).items()
+    }  # Query.as_dict()
+    extra = [float(x) for k, v in filters.items() if k in ("진료년도", "분기") for x in v]
     extra += [float(y) for y in query.get("years", [])] + [float(y) for y in avail.get("years", [])]
     extra += [float(str(p)[:4]) for p in avail.get("measure_years", [])]
     if "asked_year" in avail:
         extra.append(float(avail["asked_year"]))
-    strip = [str(v) for k, v in query.get("filters", {}).items() if k not in ("진료년도", "분기")]
+    strip = [str(x) for k, v in filters.items() if k not in ("진료년도", "분기") for x in v]
     strip += re.findall(r"「([^」]*)」", meta.get("source", ""))  # table titles may hold digits (3단상병)
     if meta.get("qtype") == "definition":
         term = query.get("term", "")

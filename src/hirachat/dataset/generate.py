@@ -167,13 +167,16 @@ class Generator:
         query = {"table": self.v.info.table_id, **query}
         return Group(qtype, self.v.info.table_id, query, slots, answer, facts, derived or [], {}, partition)
 
-    def run(self, q: Query, rows: pd.DataFrame) -> tuple[str, list[Fact], list[dict[str, Any]]] | None:
-        """The executor's answer to a sampled query over these rows (None: it would abstain)."""
+    def run(
+        self, q: Query, rows: pd.DataFrame
+    ) -> tuple[str, list[Fact], list[dict[str, Any]], dict[str, Any]] | None:
+        """The executor's answer to a sampled query over these rows (None: it would abstain), and the
+        query as the record stores it (``Query.as_dict()``: executing it again gives the answer)."""
         try:
             r = self.x.run(q, self.v.info, self.c, rows)
         except Abstain:
             return None
-        return r.finish(r.text), r.facts, r.derived
+        return r.finish(r.reply).render(), r.facts, r.derived, q.as_dict()  # the target: what a user sees
 
     def query(self, op: str, measures: list[str], dims: dict[str, Any], **more: Any) -> Query:
         """A Query on this table whose filters are ``dims`` (the year as the period)."""
@@ -198,8 +201,7 @@ class Generator:
             done = self.run(self.query("lookup", [m], f["dims"]), r.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": "lookup", "measure": m, "filters": f["dims"]}
+            text, facts, derived, q = done
             yield self.group("lookup", q, {"ent": ent, "m": m}, text, facts, derived, self.part(r))
 
     def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, Any]]:
@@ -242,15 +244,18 @@ class Generator:
     def _ctx(self, ctx: dict[str, Any]) -> str:
         return K.entity({k: (int(v) if k == YEAR else v) for k, v in ctx.items()})
 
-    def published_total(self, m: str, d: str, ctx: dict[str, Any]) -> float | None:
-        """HIRA's own 계 for this group, where the table publishes one."""
-        if not self.v.df["_total"].any():
-            return None
+    def total_rows(self, d: str, ctx: dict[str, Any]) -> pd.DataFrame:
+        """HIRA's own 계 row(s) for this group, where the table publishes them."""
         df = self.v.df
+        if not df["_total"].any():
+            return df.iloc[:0]
         mask = (df[d] == "계").to_numpy().copy()
         for k, v in ctx.items():
             mask &= (df[k] == v).to_numpy()
-        hit = df[mask]
+        return df[mask]
+
+    def published_total(self, m: str, d: str, ctx: dict[str, Any]) -> float | None:
+        hit = self.total_rows(d, ctx)
         return float(hit[m].iloc[0]) if len(hit) and pd.notna(hit[m].iloc[0]) else None
 
     def summed(self, n: int) -> Iterator[Group]:
@@ -263,8 +268,7 @@ class Generator:
             done = self.run(self.query("sum", [m], ctx, over=[d]), g)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": "sum", "measure": m, "filters": ctx, "over": d}
+            text, facts, derived, q = done
             yield self.group(
                 "sum", q, {"ctx": c, "m": m, "dim": K.dim_label(d)}, text, facts, derived, self.part(first)
             )
@@ -280,8 +284,7 @@ class Generator:
             done = self.run(self.query("ranking", [m], ctx, over=[d], k=k), g)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": "top_k", "measure": m, "filters": ctx, "over": d, "k": k}
+            text, facts, derived, q = done
             slots = {"ctx": c, "m": m, "dim": K.dim_label(d), "k": k}
             yield self.group("ranking", q, slots, text, facts, derived, self.part(first))
 
@@ -297,14 +300,7 @@ class Generator:
             done = self.run(cq, pair)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {
-                "op": "compare",
-                "measure": m,
-                "filters": ctx,
-                "over": d,
-                "values": [a["dims"][d], b["dims"][d]],
-            }
+            text, facts, derived, q = done
             slots = {
                 "ctx": c,
                 "m": m,
@@ -338,13 +334,7 @@ class Generator:
             done = self.run(cq, pd.DataFrame([old, r]))
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {
-                "op": "change",
-                "measure": m,
-                "filters": {k: fn["dims"][k] for k in keys},
-                "years": [y1, int(r[YEAR])],
-            }
+            text, facts, derived, q = done
             slots = {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])}
             yield self.group("change", q, slots, text, facts, derived, self.part(r))
 
@@ -362,14 +352,7 @@ class Generator:
                 )
                 if done is None:
                     continue
-                text, facts, derived = done
-                q = {
-                    "op": "ratio",
-                    "name": "보험자부담률",
-                    "filters": tot["dims"],
-                    "num": "보험자부담금",
-                    "den": "요양급여비용총액",
-                }
+                text, facts, derived, q = done
                 yield self.group(
                     "ratio", q, {"ent": ent, "kind": "보험자부담률"}, text, facts, derived, self.part(r)
                 )
@@ -383,11 +366,10 @@ class Generator:
             c = self._ctx(ctx)
             sq = self.query("share", [m], ctx, over=[d])
             sq.filters[d] = [a["dims"][d]]
-            done = self.run(sq, g)
+            done = self.run(sq, pd.concat([g, self.total_rows(d, ctx)]))  # a share of the 계 row, as served
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": "share", "measure": m, "filters": ctx, "over": d, "value": a["dims"][d]}
+            text, facts, derived, q = done
             slots = {
                 "ctx": c,
                 "m": m,
@@ -415,8 +397,7 @@ class Generator:
             done = self.run(self.formula(name, a_m, b_m, op, fa["dims"], False), r.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": op, "name": name, "filters": fa["dims"], "of": [a_m, b_m]}
+            text, facts, derived, q = done
             yield self.group("derived", q, {"ent": ent, "name": name}, text, facts, derived, self.part(r))
 
     def formula(self, name: str, a: str, b: str, op: str, dims: dict[str, Any], percent: bool) -> Query:
@@ -451,8 +432,8 @@ class Generator:
             done = self.run(self.query("lookup", [m], f2["dims"]), r2.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived = done
-            q = {"op": "lookup", "measure": m, "filters": f2["dims"], "follows": f1["dims"]}
+            text, facts, derived, q = done
+            q["follows"] = f1["dims"]
             slots = {"b": K.value_phrase(d, r2[d]), "previous": previous}
             yield self.group("followup", q, slots, text, facts, derived, self.part(r2))
 
@@ -512,10 +493,10 @@ class Generator:
                 available["measure_years"] = self.v.measure_periods[m]
                 available["asked_year"] = dims[YEAR]
             ent = K.entity(dims)
-            answer = self.c.unanswerable(why)
+            answer = self.c.unanswerable(why).render()
             g = self.group(
                 "unanswerable",
-                {"op": "lookup", "measure": m, "filters": dims, "reason": kind},
+                {**self.query("lookup", [m], dims).as_dict(), "reason": kind},
                 {"ent": ent, "m": m},
                 answer,
                 [],

@@ -8,7 +8,9 @@ A record is the original project's format ``{"instruction", "input", "output", "
 - ``qtype``: lookup | sum | ranking | comparison | change | ratio | derived | definition | unanswerable |
   followup (an elliptical question; ``input`` holds "이전 질문: …", ``slots.previous`` the question itself)
 - ``table_id``; ``group_id``: paraphrases of one structured query share it; ``split`` (after split)
-- ``query``: the structured query that yields the answer (op, measure, filters, over, years, k)
+- ``query``: the ``Query`` that yields the answer, as ``Query.as_dict()`` (table, op from ``Query.OPS``,
+  measures, filters as lists, years, over, k, formula); executing it on the store gives the answer again.
+  Unanswerable records add ``reason``, follow-ups ``follows``; definitions are ``{"op": "define", "term"}``
 - ``facts``: every fact used, with its value, unit and provenance (file, sha256, sheet, row)
 - ``derived``: each computed figure as ``{"op", "of": [fact ids], "value"}``; the numeric check recomputes it
 - ``available``: for unanswerable questions, what the store does hold (years, measures, values)

@@ -22,6 +22,7 @@ from hirachat.data.store import FactStore, TableInfo, quote_ident
 from hirachat.numbers import format_number, format_percent, format_value
 from hirachat.query.facts import Fact, fact_id
 from hirachat.query.model import Abstain, Query
+from hirachat.query.reply import Reply
 from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import Vocab
 
@@ -83,7 +84,7 @@ class Executor:
         if rows.empty:
             raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", t)
         r = Run(self, q, t, c or Composer(t), rows, whole=given)
-        r.text = {
+        r.reply = {
             "lookup": r.lookup,
             "sum": r.total,
             "ranking": r.ranking,
@@ -93,7 +94,7 @@ class Executor:
             "ratio": r.ratio,
             "derived": r.ratio,
         }[q.op]()
-        r.text = r.twice(r.approximate(r.text))
+        r.twice(r.approximate(r.reply))
         return r
 
     def rows(self, t: TableInfo, filters: dict[str, list[Any]]) -> pd.DataFrame:
@@ -189,7 +190,7 @@ class Executor:
 
 
 class Run:
-    """One query's execution: the rows, what is open, and the answer's facts, figures and text."""
+    """One query's execution: the rows, what is open, and the answer's facts, figures and reply."""
 
     def __init__(
         self, x: Executor, q: Query, t: TableInfo, c: Composer, rows: pd.DataFrame, whole: bool = False
@@ -197,7 +198,7 @@ class Run:
         self.x, self.q, self.t, self.c, self.rows = x, q, t, c, rows
         self.whole = whole  # the caller's rows are the whole group (a share's denominator too)
         self.measures = q.measures
-        self.text = ""
+        self.reply = Reply("")
         self.open = [d for d in t.dims if d not in PERIOD and d not in q.filters and d not in q.unions]
         self.derived: list[dict[str, Any]] = []
         self.facts: list[Fact] = []
@@ -231,23 +232,22 @@ class Run:
             self.summed = "·".join(dims)  # some answer sums several rows
         return base
 
-    def finish(self, text: str) -> str:
+    def finish(self, reply: Reply) -> Reply:
         """The 환자수 over-count note where a non-additive measure was summed (once)."""
         if (
             self.summed
             and any(not self.t.measure(m)["additive"] for m in self.measures)
-            and "환자수는 한 사람이" not in text
+            and not reply.has("overcount")
         ):
-            note = self.c.notes([m for m in self.measures if not self.t.measure(m)["additive"]], self.summed)
-            text = text.replace("\n출처:", f"\n{note.split(chr(10))[0]}\n출처:", 1)
-        return text
+            reply.add("overcount", self.c.overcount(self.summed))
+        return reply
 
-    def approximate(self, text: str) -> str:
+    def approximate(self, reply: Reply) -> Reply:
         """Values the file holds rounded (1.79E+11, or 102582000000 in a band of such) and sums over them
         are written "약 …", with a note saying how precise the source is: never quoted as exact."""
         rough = [f for f in self.facts if f.get("approx")]
         if not rough:
-            return text
+            return reply
         tainted = {f["fact_id"] for f in rough}
         units = {f["fact_id"]: f["unit"] for f in self.facts}
         shown = [s for f in rough for s in _forms(f["value"], f["unit"])]
@@ -258,38 +258,35 @@ class Run:
                     unit = next((units[i] for i in d["of"] if i in units), None)
                     shown += _forms(d["value"], unit)
         for s in sorted(set(shown), key=len, reverse=True):
-            text = re.sub(rf"(?<![\d,.])(?<!약 ){re.escape(s)}", f"약 {s}", text)
+            reply.body = re.sub(rf"(?<![\d,.])(?<!약 ){re.escape(s)}", f"약 {s}", reply.body)
         example = min(rough, key=lambda f: significant(f["value"]))["value"]
-        note = (
+        return reply.add(
+            "approximate",
             f"※ 원자료에 일부 값이 반올림된 채 기록되어 있어(예: {example:,.0f}, 엑셀 표기 손상) "
-            "'약'을 붙인 값과 그 값으로 계산한 결과는 근사값입니다."
+            "'약'을 붙인 값과 그 값으로 계산한 결과는 근사값입니다.",
         )
-        head, sep, tail = text.partition("\n출처:")
-        return f"{head}\n{note}{sep}{tail}" if sep else f"{text}\n{note}"
 
-    def twice(self, text: str) -> str:
+    def twice(self, reply: Reply) -> Reply:
         """A key the file gives twice with different figures: which rows, and which one this answer used."""
         notes = list(dict.fromkeys(f["twice"] for f in self.facts if "twice" in f))
-        if not notes:
-            return text
-        shown = notes[:3] + (
-            [f"※ 같은 방식으로 중복된 항목 {len(notes) - 3}건 더."] if len(notes) > 3 else []
-        )
-        head, sep, tail = text.partition("\n출처:")
-        return "\n".join([head, *shown]) + (sep + tail if sep else "")
+        for note in notes[:3]:
+            reply.add("duplicate", note)
+        if len(notes) > 3:
+            reply.add("duplicate", f"※ 같은 방식으로 중복된 항목 {len(notes) - 3}건 더.")
+        return reply
 
-    def lookup(self) -> str:
+    def lookup(self) -> Reply:
         base = self.for_open(self.open)
         bodies = []
         for m in self.measures:
             (f,) = self.groups(base, m, [])
-            body, d = self.c.lookup(f, self.ctx())
+            reply, d = self.c.lookup(f, self.ctx())
             self.derived += d
-            bodies.append(body.split("\n")[0])
+            bodies.append(reply.body)
         self.query["open"] = self.open
         return self.c.finish(" ".join(bodies), self.facts, self.measures, self.summed)
 
-    def total(self) -> str:
+    def total(self) -> Reply:
         over = self.q.over or self.open
         if not over:
             raise Abstain(
@@ -300,14 +297,14 @@ class Run:
         if not parts:
             raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", self.t)
         label = "·".join(over)
-        text, d = self.c.total(
+        reply, d = self.c.total(
             [{**f, "dims": {**f["dims"], label: f["dims"].get(over[0])}} for f in parts], label, self.ctx()
         )
         self.derived += d
         self.query["over"] = over
-        return text
+        return reply
 
-    def ranking(self) -> str:
+    def ranking(self) -> Reply:
         over = self.q.over[0]
         base = self.for_open([d for d in self.open if d != over], [over])
         self.summed = None
@@ -315,16 +312,18 @@ class Run:
         parts = self.groups(base, self.measures[0], [over])
         if len(parts) < 2:
             raise Abstain("entity", f"{K.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
-        text, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
+        reply, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
         if hidden:
             listed = ", ".join(hidden[:5]) + (f" 외 {len(hidden) - 5}개" if len(hidden) > 5 else "")
-            note = f"※ 값이 공개되지 않은('-') {K.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다."
-            text = text.replace("\n출처:", f"\n{note}\n출처:", 1) if "\n출처:" in text else f"{text}\n{note}"
+            reply.add(
+                "suppressed",
+                f"※ 값이 공개되지 않은('-') {K.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다.",
+            )
         self.derived += d
         summed = bool(base[over].duplicated().any())  # a code's own rank and name are not summed over
         self.summed = ("·".join(x for x in self.open if x != over) or None) if summed else None
         self.query.update(over=over, k=self.q.k)
-        return text
+        return reply
 
     def published(self, rows: pd.DataFrame, m: str, over: str) -> tuple[pd.DataFrame, list[str]]:
         """A ranking over the values the file publishes: the groups holding a suppressed ('-') cell are
@@ -339,7 +338,7 @@ class Run:
             self.x.check_values(self.t, rows, m)  # refuses, naming the unpublished cells
         return kept, hidden
 
-    def share(self) -> str:
+    def share(self) -> Reply:
         over = self.q.over[0]
         if over not in self.q.filters:
             return self.distribution()
@@ -356,27 +355,27 @@ class Run:
         a = next((f for f in parts if f["dims"][over] == a_value), None)
         if a is None or (whole is None and sum(f["value"] for f in parts) <= 0):
             raise Abstain("entity", self.c.why_entity(over, a_value), self.t)
-        text, d = self.c.share(a, parts, over, self.ctx(without=over), whole)
+        reply, d = self.c.share(a, parts, over, self.ctx(without=over), whole)
         self.derived += d
         additive = self.t.measure(m)["additive"]
         self.summed = None if whole is not None else (("·".join(others) or None) if additive else over)
         self.query["over"] = over
-        return text
+        return reply
 
-    def distribution(self) -> str:
+    def distribution(self) -> Reply:
         """The share of every value of an open dimension ('J20 남녀 비율'), within the filtered group."""
         over, m = self.q.over[0], self.measures[0]
         base = self.for_open([d for d in self.open if d != over], [over])
         parts = [f for f in self.groups(base, m, [over]) if f["dims"][over] != "계"]
         if len(parts) < 2 or sum(f["value"] for f in parts) <= 0:
             raise Abstain("entity", f"{K.dim_label(over)}별로 나눌 자료가 부족합니다.", self.t)
-        text, d = self.c.distribution(parts, over, self.ctx())
+        reply, d = self.c.distribution(parts, over, self.ctx())
         self.derived += d
         self.summed = "·".join(x for x in self.open if x != over) or None
         self.query["over"] = over
-        return text
+        return reply
 
-    def comparison(self) -> str:
+    def comparison(self) -> Reply:
         over = self.q.over[0]
         a_v, b_v = self.q.filters[over][:2]
         parts = {
@@ -385,7 +384,7 @@ class Run:
         }
         if a_v not in parts or b_v not in parts:
             raise Abstain("entity", self.c.why_entity(over, a_v if a_v not in parts else b_v), self.t)
-        text, d = self.c.comparison(parts[a_v], parts[b_v], over, self.ctx(without=over))
+        reply, d = self.c.comparison(parts[a_v], parts[b_v], over, self.ctx(without=over))
         self.derived += d
         if self.q.percent and parts[b_v]["value"]:
             pct = parts[a_v]["value"] / parts[b_v]["value"]
@@ -393,11 +392,11 @@ class Run:
                 {"op": "ratio", "of": [parts[a_v]["fact_id"], parts[b_v]["fact_id"]], "value": pct}
             )
             said = f"{K.josa(K.value_phrase(over, a_v), '은/는')} {K.value_phrase(over, b_v)}의 {format_percent(pct)}입니다."
-            text = text.replace("\n", f"\n{said}\n", 1) if "\n" in text else f"{text} {said}"
+            reply.insert_line(said)
         self.query["over"] = over
-        return text
+        return reply
 
-    def change(self) -> str:
+    def change(self) -> Reply:
         m = self.measures[0]
         if self.q.over == [MONTH]:  # '1월 대비 12월': from the first month asked to the second
             a, b = self.q.filters[MONTH][:2]
@@ -406,27 +405,23 @@ class Run:
             }
             if a not in months or b not in months:
                 raise Abstain("entity", "두 달 모두에 해당하는 자료가 없습니다.", self.t)
-            text, d = self.c.change(months[a], months[b], self.ctx(without=MONTH), MONTH)
+            reply, d = self.c.change(months[a], months[b], self.ctx(without=MONTH), MONTH)
             self.derived += d
             self.query["over"] = [MONTH]
-            return text
+            return reply
         y1, y2 = self.years[0], self.years[-1]
         parts = {int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open, [YEAR]), m, [YEAR])}
         if y1 not in parts or y2 not in parts:
             raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)
-        text, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
+        reply, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
         self.derived += d
         if len(self.years) > 2:  # a trend: the whole series, then the change from first to last
             series = ", ".join(f"{y}년 {self.c.val(parts[y]['value'], m)}" for y in self.years if y in parts)
             gaps = [y for y in range(y1, y2 + 1) if y not in parts]
             if gaps:
                 series += f" ({', '.join(f'{y}년' for y in gaps)} 자료 없음)"
-            text = (
-                text.replace("\n", f"\n연도별: {series}\n", 1)
-                if "\n" in text
-                else f"{text}\n연도별: {series}"
-            )
-        return text
+            reply.insert_line(f"연도별: {series}")
+        return reply
 
     def _evaluate(self, facts: dict[str, Fact]) -> tuple[float, list[tuple[str, float]]]:
         """The question's formula over one group's facts (nested formulas recorded as derived figures):
@@ -459,7 +454,7 @@ class Run:
         result, _ = combine(self.q.figure or "", f["op"], f["a"], f["b"], 100.0 if f.get("percent") else 1.0)
         return result, [(name, value(name)[0]) for name in (f["a"], f["b"])]
 
-    def ratio(self) -> str:
+    def ratio(self) -> Reply:
         """A figure computed by formula from this table's measures (ratio or difference, nested); ranked
         over a dimension when the question ranks it ('1인당 진료비가 가장 높은 시도')."""
         f = self.q.formula
@@ -473,10 +468,10 @@ class Run:
         for m in self.measures:
             (facts[m],) = self.groups(base, m, [])
         result, parts = self._evaluate(facts)
-        text = self.c.formula(self.q.figure or "", result, f["op"], parts, unit, percent, self.ctx())
-        return self.c.finish(text, self.facts, self.measures, self.summed)
+        body = self.c.formula(self.q.figure or "", result, f["op"], parts, unit, percent, self.ctx())
+        return self.c.finish(body, self.facts, self.measures, self.summed)
 
-    def _ranked(self, unit: str | None, percent: bool) -> str:
+    def _ranked(self, unit: str | None, percent: bool) -> Reply:
         over = self.q.over[0]
         base = self.for_open([d for d in self.open if d != over], [over])
         by_value: dict[str, dict[str, Fact]] = {}
@@ -493,13 +488,13 @@ class Run:
         if len(scored) < 2:
             raise Abstain("entity", f"{K.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
         k = self.q.k
-        text = self.c.formula_ranking(
+        body = self.c.formula_ranking(
             self.q.figure or "", scored, over, self.ctx(), k, self.q.lowest, unit, percent
         )
         ids = [fact["fact_id"] for facts in by_value.values() for fact in facts.values()]
         self.derived += [{"op": "rank", "of": ids, "value": i + 1} for i in range(min(k, len(scored)))]
         self.query.update(over=over, k=k)
-        return self.c.finish(text, self.facts, self.measures, self.summed)
+        return self.c.finish(body, self.facts, self.measures, self.summed)
 
     def _unit(self, f: dict[str, Any]) -> str | None:
         """The result's unit: a difference keeps its measures' unit; money per person/claim/day stays 원."""

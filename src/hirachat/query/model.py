@@ -13,6 +13,7 @@ from typing import Any
 
 from hirachat.data.store import TableInfo
 from hirachat.query.facts import Fact
+from hirachat.query.reply import Reply
 
 OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "derived")
 
@@ -37,16 +38,21 @@ class Query:
     resolved: dict[str, str] = field(default_factory=dict)  # figure name → the table's column
     labels: dict[str, str] = field(default_factory=dict)  # how a union is said ("20대")
 
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"unknown query op {self.op!r}: one of {', '.join(OPS)}")
+
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], {}, False)}
 
 
 @dataclass
 class Answer:
-    """What an engine returns: the text and everything needed to cite and check it."""
+    """What the planner returns: the reply in parts (body, typed notes, citation) and everything needed
+    to cite and check it. ``answer`` is the reply rendered as text, once."""
 
     question: str
-    answer: str
+    reply: Reply
     abstained: bool
     qtype: str
     table_id: str | None = None
@@ -58,6 +64,17 @@ class Answer:
     strip: list[str] = field(default_factory=list)  # names whose digits are not numbers (titles)
     interpretation: str = ""  # one Korean line: the query as understood ("이해한 질문: …")
     intent: Any = None  # the planner's reading (an Intent): what a follow-up question builds on
+
+    @property
+    def answer(self) -> str:
+        return self.reply.render()
+
+    def figures(self) -> list[float]:
+        """The figures the answer states: its computed ones where it has them (ranks aside), else the facts."""
+        derived = [
+            float(d["value"]) for d in self.derived if d.get("op") != "rank" and d.get("value") is not None
+        ]
+        return derived or [float(f["value"]) for f in self.facts if f.get("value") is not None]
 
     def sources(self) -> list[dict[str, Any]]:
         return [

@@ -1,7 +1,7 @@
 """Answer wording, shared by the QA dataset (training) and the answer engines (serving).
 
-Given facts and the figures computed from them, each method returns the answer text and the derived
-figures (``{"op", "of": [fact ids], "value"}``) that the numeric check recomputes. Numbers are exact, with
+Given facts and the figures computed from them, each method returns the answer as a ``Reply`` (body,
+typed notes, citation: query/reply.py) and the derived figures (``{"op", "of": [fact ids], "value"}``) that the numeric check recomputes. Numbers are exact, with
 units and thousands separators; notes say when 환자수 is summed across categories, when amounts include
 선별급여 and when data are synthetic; the last line cites the table, years and files.
 """
@@ -19,6 +19,7 @@ from hirachat.data.store import TableInfo
 from hirachat.data.vocab import MEASURE_BY_NAME
 from hirachat.numbers import format_number, format_percent, format_signed, format_value, round_half_up
 from hirachat.query.facts import Fact
+from hirachat.query.reply import Note, Reply
 
 Derived = list[dict[str, Any]]
 # a table whose scope is a subset of institutions (its title or file name says so): 병원급 이상, 의원급
@@ -72,38 +73,41 @@ class Composer:
         period = " " + ", ".join(f"{y}년" for y in years) if years else ""
         return f"출처: 건강보험심사평가원 「{self.title}」{period} ({', '.join(files)})"
 
-    def notes(self, measures: list[str], summed_dim: str | None = None) -> str:
+    def notes(self, measures: list[str], summed_dim: str | None = None) -> list[Note]:
         out = []
         if summed_dim and any(not self.info.measure(m)["additive"] for m in measures):
-            out.append(
-                f"※ 환자수는 한 사람이 여러 {K.dim_label(summed_dim)}에 포함될 수 있어, "
-                "합계는 실제 환자 수보다 많을 수 있습니다."
-            )
+            out.append(Note("overcount", self.overcount(summed_dim)))
         if unitless := [m for m in measures if self.amount_without_unit(m)]:
-            out.append(
-                f"※ 원자료에 {unitless[0]}의 금액 단위(원, 천원 등)가 적혀 있지 않아 단위 없이 적었습니다."
-            )
+            text = f"※ 원자료에 {unitless[0]}의 금액 단위(원, 천원 등)가 적혀 있지 않아 단위 없이 적었습니다."
+            out.append(Note("unit", text))
         if any(self.info.measure(m)["selective"] for m in measures):
-            out.append("※ 금액은 선별급여를 포함합니다.")
+            out.append(Note("selective", "※ 금액은 선별급여를 포함합니다."))
         if self.info.synthetic:
-            out.append(SYNTHETIC_NOTE)
-        return "\n".join(out)
+            out.append(Note("synthetic", SYNTHETIC_NOTE))
+        return out
+
+    @staticmethod
+    def overcount(summed_dim: str) -> str:
+        return (
+            f"※ 환자수는 한 사람이 여러 {K.dim_label(summed_dim)}에 포함될 수 있어, "
+            "합계는 실제 환자 수보다 많을 수 있습니다."
+        )
 
     def amount_without_unit(self, m: str) -> bool:
         """An amount whose file gives no unit: 원 or 천원 is not known, so none is written."""
         known = MEASURE_BY_NAME.get(m)
         return self.info.measure(m)["unit"] is None and known is not None and known.unit == "원"
 
-    def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> str:
-        return "\n".join(p for p in (body, self.notes(measures, summed), self.cite(facts)) if p)
+    def finish(self, body: str, facts: list[Fact], measures: list[str], summed: str | None = None) -> Reply:
+        return Reply(body, self.notes(measures, summed), self.cite(facts))
 
     # ---- one method per question type ------------------------------------------------------------
-    def lookup(self, f: Fact, ent: str) -> tuple[str, Derived]:
+    def lookup(self, f: Fact, ent: str) -> tuple[Reply, Derived]:
         m = f["measure"]
         body = f"{ent}의 {K.josa(self.label(m), '은/는')} {self.val(f['value'], m)}입니다."
         return self.finish(body, [f], [m]), []
 
-    def total(self, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+    def total(self, facts: list[Fact], over: str, ctx: str) -> tuple[Reply, Derived]:
         m = facts[0]["measure"]
         total = float(sum(f["value"] for f in facts))
         body = (
@@ -115,7 +119,7 @@ class Composer:
 
     def ranking(
         self, facts: list[Fact], over: str, ctx: str, k: int, lowest: bool = False
-    ) -> tuple[str, Derived]:
+    ) -> tuple[Reply, Derived]:
         """``facts`` in any order; ranked by value (descending, or ascending for ``lowest``), ties by name."""
         m = facts[0]["measure"]
         sign = 1 if lowest else -1
@@ -137,7 +141,7 @@ class Composer:
         body = f"{ctx}의 {K.by(K.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
         return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
 
-    def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[str, Derived]:
+    def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[Reply, Derived]:
         m = a["measure"]
         hi, lo = (a, b) if a["value"] >= b["value"] else (b, a)
         an, bn = K.value_phrase(over, a["dims"][over]), K.value_phrase(over, b["dims"][over])
@@ -156,7 +160,7 @@ class Composer:
             body = f"{head} {K.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
         return self.finish(body, [a, b], [m]), derived
 
-    def change(self, old: Fact, new: Fact, ent: str, period: str = YEAR) -> tuple[str, Derived]:
+    def change(self, old: Fact, new: Fact, ent: str, period: str = YEAR) -> tuple[Reply, Derived]:
         """From ``old`` to ``new``: two years, or two months of one year (``period`` = 월)."""
         m = old["measure"]
         p1, p2 = K.value_phrase(period, old["dims"][period]), K.value_phrase(period, new["dims"][period])
@@ -182,7 +186,7 @@ class Composer:
 
     def share(
         self, a: Fact, facts: list[Fact], over: str, ctx: str, whole: Fact | None = None
-    ) -> tuple[str, Derived]:
+    ) -> tuple[Reply, Derived]:
         """``a``'s share of the file's own total row ``whole`` where it has one, else of the parts' sum."""
         m = a["measure"]
         total = whole["value"] if whole is not None else float(sum(f["value"] for f in facts))
@@ -204,7 +208,7 @@ class Composer:
         ]
         return self.finish(body, facts, [m]), derived
 
-    def distribution(self, facts: list[Fact], over: str, ctx: str) -> tuple[str, Derived]:
+    def distribution(self, facts: list[Fact], over: str, ctx: str) -> tuple[Reply, Derived]:
         """Each value's share of the whole ('남녀 비율'): every part, its figure and its percent."""
         m = facts[0]["measure"]
         total = float(sum(f["value"] for f in facts))
@@ -318,5 +322,5 @@ class Composer:
         have = ", ".join(sorted({f"{p[:4]}년" for p in periods}))
         return f"「{self.title}」의 {year}년 자료에는 {measure} 항목이 없습니다. {measure}는 {have} 자료에만 있습니다."
 
-    def unanswerable(self, why: str) -> str:
-        return f"{NO_DATA} {why}" + (f"\n{SYNTHETIC_NOTE}" if self.info.synthetic else "")
+    def unanswerable(self, why: str) -> Reply:
+        return Reply(f"{NO_DATA} {why}", [Note("synthetic", SYNTHETIC_NOTE)] if self.info.synthetic else [])

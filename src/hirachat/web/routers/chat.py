@@ -58,6 +58,8 @@ def store_message(
         for k in (
             "sources",
             "interpretation",
+            "notes",
+            "figures",
             "data_version",
             "display",
             "table",

@@ -180,6 +180,8 @@ def _extra(res: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "abstained",
         "interpretation",
+        "notes",
+        "figures",
         "engine",
         "table",
         "sources",
