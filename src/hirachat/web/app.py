@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hirachat.config import Config
 from hirachat.paths import Workspace
+from hirachat.web import schemas as S
 from hirachat.web.answers import Answerer
 from hirachat.web.db import default_url, make_engine, migrate, sessions
 from hirachat.web.guard import Guard
@@ -125,7 +126,7 @@ def create_app(cfg: Config, answerer: Answerer | None = None, run_migrations: bo
         return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
 
     for module in (ops, auth, chat, ratings, campaigns, arena, admin, monitor, versions, openai_api):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=S.OPENAI_INVALID if module is openai_api else S.INVALID)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         Guard,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hirachat.web import accounts, throttle
+from hirachat.web import schemas as S
 from hirachat.web.export import rating_rows, vote_rows
 from hirachat.web.models import Token, User
 from hirachat.web.security import DB, AdminUser, hash_password, revoke_all
@@ -37,7 +38,7 @@ class TokenIn(BaseModel):
     name: str = Field("api", min_length=1, max_length=64)
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=S.UserOut)
 def add_user(body: UserIn, admin: AdminUser, db: DB) -> dict[str, Any]:
     try:
         return user_view(accounts.create_user(db, body.username, body.password, body.role))
@@ -45,12 +46,12 @@ def add_user(body: UserIn, admin: AdminUser, db: DB) -> dict[str, Any]:
         raise HTTPException(409, str(exc)) from None
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[S.UserAdminOut])
 def users(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
     return [user_view(u) | {"active": u.active} for u in db.scalars(select(User).order_by(User.id))]
 
 
-@router.patch("/users/{username}")
+@router.patch("/users/{username}", response_model=S.UserAdminOut)
 def update_user(username: str, body: UserPatch, admin: AdminUser, db: DB) -> dict[str, Any]:
     """Deactivate or reactivate an account, or set a new password (ratings stay attributed)."""
     user = db.scalar(select(User).where(User.username == username))
@@ -70,7 +71,7 @@ def update_user(username: str, body: UserPatch, admin: AdminUser, db: DB) -> dic
     return user_view(user) | {"active": user.active, "revoked": revoked}
 
 
-@router.post("/users/{username}/unlock")
+@router.post("/users/{username}/unlock", response_model=S.Unlocked)
 def unlock(username: str, admin: AdminUser, db: DB) -> dict[str, Any]:
     """Clear an account's failed logins and lock (see docs/web.md)."""
     if db.scalar(select(User.id).where(User.username == username)) is None:
@@ -78,7 +79,7 @@ def unlock(username: str, admin: AdminUser, db: DB) -> dict[str, Any]:
     return {"username": username, "was_locked": throttle.unlock(db, username)}
 
 
-@router.post("/users/{username}/tokens", status_code=201)
+@router.post("/users/{username}/tokens", status_code=201, response_model=S.NewToken)
 def new_token(username: str, body: TokenIn, request: Request, admin: AdminUser, db: DB) -> dict[str, Any]:
     days = request.app.state.cfg.serve.api_token_days
     try:
@@ -88,7 +89,7 @@ def new_token(username: str, body: TokenIn, request: Request, admin: AdminUser, 
     return {"token": token, "username": username, "name": body.name, "expires_in_days": days or None}
 
 
-@router.get("/users/{username}/tokens")
+@router.get("/users/{username}/tokens", response_model=list[S.TokenOut])
 def user_tokens(username: str, admin: AdminUser, db: DB) -> list[dict[str, Any]]:
     user = db.scalar(select(User).where(User.username == username))
     if user is None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from hirachat.web import schemas as S
 from hirachat.web.models import Battle
 from hirachat.web.routers.common import CLIENT_ID, clean_question
 from hirachat.web.security import DB, CurrentUser
@@ -45,13 +46,13 @@ def _side(res: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=S.ArenaInfo)
 def arena(request: Request, user: CurrentUser) -> dict[str, Any]:
     n = len(request.app.state.answerer.arena)
     return {"enabled": n >= 2, "contestants": n}
 
 
-@router.post("/battles", status_code=201)
+@router.post("/battles", status_code=201, response_model=S.Battle)
 async def battle(body: BattleIn, request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
     state = request.app.state
     question = clean_question(body.question, state.cfg.serve)
@@ -84,7 +85,7 @@ async def battle(body: BattleIn, request: Request, user: CurrentUser, db: DB) ->
     return {"battle_id": row.id, "question": question, "a": _side(ra), "b": _side(rb)}
 
 
-@router.post("/battles/{battle_id}/vote")
+@router.post("/battles/{battle_id}/vote", response_model=S.Vote)
 def vote(
     battle_id: str,
     body: VoteIn,
@@ -105,7 +106,7 @@ def vote(
     return {"battle_id": row.id, "vote": row.vote, "a": row.contestant_a, "b": row.contestant_b}
 
 
-@router.get("/leaderboard")
+@router.get("/leaderboard", response_model=S.Leaderboard)
 def board(request: Request, user: CurrentUser, db: DB) -> dict[str, Any]:
     rows = db.execute(
         select(Battle.contestant_a, Battle.contestant_b, Battle.vote, Battle.meta).where(

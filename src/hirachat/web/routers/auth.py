@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
+from hirachat.web import schemas as S
 from hirachat.web import throttle
 from hirachat.web.models import Token, User
 from hirachat.web.routers.common import RowId
@@ -36,7 +37,7 @@ class Login(BaseModel):
     password: str = Field(..., min_length=1, max_length=256)
 
 
-@router.post("/login")
+@router.post("/login", response_model=S.LoginOut)
 def login(body: Login, request: Request, response: Response, db: DB) -> dict[str, Any]:
     """Throttled per account and per client address (docs/web.md); the same work for unknown users."""
     cfg = request.app.state.cfg.serve
@@ -56,7 +57,7 @@ class PasswordChange(BaseModel):
     new: str = Field(..., min_length=8, max_length=256)
 
 
-@router.post("/password")
+@router.post("/password", response_model=S.PasswordOut)
 def change_password(
     body: PasswordChange, user: CurrentUser, request: Request, response: Response, db: DB
 ) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def _session(db: DB, user: User, request: Request, response: Response) -> str:
     return token
 
 
-@router.post("/logout")
+@router.post("/logout", response_model=S.Ok)
 def logout(request: Request, response: Response, db: DB) -> dict[str, bool]:
     token = presented_token(request)
     if token:
@@ -94,26 +95,26 @@ def logout(request: Request, response: Response, db: DB) -> dict[str, bool]:
     return {"ok": True}
 
 
-@router.get("/session")
+@router.get("/session", response_model=S.SessionOut)
 def session(request: Request, db: DB) -> dict[str, Any]:
     """Who is logged in, if anyone (200 either way: the page asks this before showing the login form)."""
     user = user_for_token(db, presented_token(request))
     return {"user": user_view(user) if user else None}
 
 
-@router.get("/me")
+@router.get("/me", response_model=S.UserOut)
 def me(user: CurrentUser) -> dict[str, Any]:
     return user_view(user)
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=list[S.TokenOut])
 def my_tokens(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     """The caller's API tokens (never the token itself: only its hash is stored)."""
     rows = db.scalars(select(Token).where(Token.user_id == user.id, Token.kind == "api").order_by(Token.id))
     return [token_view(t) for t in rows]
 
 
-@router.delete("/tokens/{token_id}")
+@router.delete("/tokens/{token_id}", response_model=S.Revoked)
 def revoke_my_token(token_id: RowId, user: CurrentUser, db: DB) -> dict[str, bool]:
     tok = db.get(Token, token_id)
     if tok is None or (tok.user_id != user.id and user.role != "admin"):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hirachat.web import schemas as S
 from hirachat.web.answers import SERVING
 from hirachat.web.models import Assignment, Campaign, CampaignItem, Rating, User
 from hirachat.web.routers.common import MAX_ID, RowId
@@ -77,7 +78,7 @@ def _assign(db: Session, campaign_id: int, names: list[str]) -> list[str]:
     return sorted(users)
 
 
-@router.post("/admin/campaigns", status_code=201)
+@router.post("/admin/campaigns", status_code=201, response_model=S.CampaignCreated)
 async def create_campaign(body: CampaignIn, request: Request, admin: AdminUser, db: DB) -> dict[str, Any]:
     answerer = request.app.state.answerer
     if body.model not in answerer.engines:
@@ -129,7 +130,7 @@ async def create_campaign(body: CampaignIn, request: Request, admin: AdminUser, 
     return {"id": campaign.id, "name": campaign.name, "items": len(items), "evaluators": assigned}
 
 
-@router.post("/admin/campaigns/{campaign_id}/assign")
+@router.post("/admin/campaigns/{campaign_id}/assign", response_model=S.Assigned)
 def assign(campaign_id: RowId, body: AssignIn, admin: AdminUser, db: DB) -> dict[str, Any]:
     if db.get(Campaign, campaign_id) is None:
         raise HTTPException(404, f"campaign {campaign_id} not found")
@@ -166,7 +167,7 @@ def _count(db: Session, campaign_id: int) -> int:
     )
 
 
-@router.get("/admin/campaigns")
+@router.get("/admin/campaigns", response_model=list[S.CampaignAdmin])
 def list_campaigns(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
     out = []
     for c in db.scalars(select(Campaign).order_by(Campaign.id)):
@@ -182,7 +183,7 @@ def list_campaigns(admin: AdminUser, db: DB) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/admin/campaigns/{campaign_id}/agreement")
+@router.get("/admin/campaigns/{campaign_id}/agreement", response_model=S.Agreement)
 def agreement(campaign_id: RowId, admin: AdminUser, db: DB) -> dict[str, Any]:
     if db.get(Campaign, campaign_id) is None:
         raise HTTPException(404, f"campaign {campaign_id} not found")
@@ -211,7 +212,7 @@ def agreement(campaign_id: RowId, admin: AdminUser, db: DB) -> dict[str, Any]:
     }
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", response_model=list[S.CampaignMine])
 def my_campaigns(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     out = []
     mine = db.scalars(
@@ -257,7 +258,7 @@ def _mine(db: Session, campaign_id: int, user: User) -> Campaign:
     return c
 
 
-@router.get("/campaigns/{campaign_id}/next")
+@router.get("/campaigns/{campaign_id}/next", response_model=S.ItemAt)
 def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
     """The evaluator's first unrated item (``item: null`` when done). The model's identity is not shown."""
     c = _mine(db, campaign_id, user)
@@ -272,7 +273,7 @@ def next_item(campaign_id: RowId, user: CurrentUser, db: DB) -> dict[str, Any]:
     return {"item": _item_view(db, c, item, user) if item else None, "total": total}
 
 
-@router.get("/campaigns/{campaign_id}/items/{position}")
+@router.get("/campaigns/{campaign_id}/items/{position}", response_model=S.ItemAt)
 def item_at(campaign_id: RowId, position: Position, user: CurrentUser, db: DB) -> dict[str, Any]:
     """Any item by position: an evaluator goes back to revise a rating (and then sees the reference)."""
     c = _mine(db, campaign_id, user)
@@ -284,7 +285,7 @@ def item_at(campaign_id: RowId, position: Position, user: CurrentUser, db: DB) -
     return {"item": _item_view(db, c, item, user), "total": _count(db, campaign_id)}
 
 
-@router.get("/admin/campaigns/{campaign_id}/items")
+@router.get("/admin/campaigns/{campaign_id}/items", response_model=S.CampaignBrowse)
 def browse(campaign_id: RowId, admin: AdminUser, db: DB) -> dict[str, Any]:
     """Every item with the model's answer, the reference and each evaluator's rating of it."""
     c = db.get(Campaign, campaign_id)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hirachat.answer.stream import Replace
+from hirachat.web import schemas as S
 from hirachat.web.answers import SERVING
 from hirachat.web.models import Conversation, Message, Rating, User
 from hirachat.web.routers.common import clean_question, drain, generation, sse
@@ -126,14 +127,14 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/models")
+@router.get("/models", response_model=list[S.ChatModel])
 def models(request: Request, user: CurrentUser) -> list[dict[str, Any]]:
     """The models the chat can use and their engine (the UI hides sampling controls for ``grounded``)."""
     engines = request.app.state.answerer.engines
     return [{"id": name, "engine": getattr(e, "name", "grounded")} for name, e in engines.items()]
 
 
-@router.get("/conversations")
+@router.get("/conversations", response_model=list[S.ConversationOut])
 def conversations(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     rows = db.scalars(
         select(Conversation)
@@ -144,7 +145,7 @@ def conversations(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     return [{"id": c.id, "title": c.title, "created_at": c.created_at.isoformat()} for c in rows]
 
 
-@router.get("/conversations/{cid}")
+@router.get("/conversations/{cid}", response_model=S.ConversationDetail)
 def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
     conv = db.get(Conversation, cid)
     if conv is None or conv.user_id != user.id:
@@ -168,6 +169,7 @@ def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
                 "abstained": m.abstained,
                 "sources": m.meta.get("sources") or [],
                 "interpretation": m.meta.get("interpretation") or "",
+                "notes": m.meta.get("notes") or [],
                 "data_version": m.meta.get("data_version"),
                 "display": m.meta.get("display"),
                 "rating": mine.get(m.id),  # the evaluator's own rating: shown, revised, never doubled

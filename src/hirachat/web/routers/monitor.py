@@ -10,6 +10,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 
 from hirachat.query.wording import display_title
+from hirachat.web import schemas as S
 from hirachat.web.monitor import local_offset_minutes, overview
 from hirachat.web.security import AdminUser
 
@@ -29,7 +30,7 @@ def _titles(request: Request, ids: set[str]) -> dict[str, str]:
     return {t.table_id: display_title(t) for t in infos if t.table_id in ids}
 
 
-@router.get("/monitor")
+@router.get("/monitor", response_model=S.Monitor)
 async def monitor(
     request: Request,
     admin: AdminUser,

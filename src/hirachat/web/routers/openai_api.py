@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hirachat.answer.stream import Replace
+from hirachat.web import schemas as S
 from hirachat.web.models import User
 from hirachat.web.routers.common import clean_question, drain, generation, sse
 from hirachat.web.security import DB, presented_token, user_for_token
@@ -88,7 +89,7 @@ def _pieces(text: str) -> int:
 ApiUser = Annotated[User | None, Depends(api_user)]
 
 
-@router.get("/models")
+@router.get("/models", response_model=S.ModelList)
 def models(request: Request, user: ApiUser) -> dict[str, Any]:
     created = request.app.state.started
     return {
@@ -100,7 +101,13 @@ def models(request: Request, user: ApiUser) -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={
+        200: {"model": S.ChatCompletion, "description": "the answer (`stream`: text/event-stream chunks)"}
+    },
+)
 async def completions(
     body: CompletionRequest, request: Request, user: ApiUser
 ) -> dict[str, Any] | StreamingResponse:

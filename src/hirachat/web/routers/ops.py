@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import text
 
+from hirachat.web import schemas as S
 from hirachat.web.security import presented_token, user_for_token
 
 router = APIRouter(tags=["ops"])
@@ -20,7 +21,7 @@ def index() -> FileResponse:
     return FileResponse(INDEX, media_type="text/html; charset=utf-8")
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=S.Health, responses={503: {"model": S.Health}})
 def healthz(request: Request) -> JSONResponse:
     state = request.app.state
     checks: dict[str, Any] = {}

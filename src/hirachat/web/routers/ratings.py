@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hirachat.web import schemas as S
 from hirachat.web.models import CampaignItem, Conversation, Message, Rating, RatingHistory, User
 from hirachat.web.routers.common import CLIENT_ID, MAX_ID
 from hirachat.web.security import DB, CurrentUser
@@ -86,7 +87,12 @@ def _replay(db: Session, user: User, body: RatingIn) -> JSONResponse | None:
     return JSONResponse(rating_view(prior, duplicate=True), status_code=200)
 
 
-@router.post("/ratings", status_code=201)
+@router.post(
+    "/ratings",
+    status_code=201,
+    response_model=S.RatingOut,
+    responses={200: {"model": S.RatingOut, "description": "a revision or a retried client_id"}},
+)
 def rate(body: RatingIn, request: Request, user: CurrentUser, db: DB) -> Any:
     for _ in range(20):  # a concurrent first rating or revision of the same answer: read again and redo
         replay = _replay(db, user, body)
@@ -134,7 +140,7 @@ def _store(db: Session, user: User, body: RatingIn, request: Request) -> Any:
     return rating_view(rating)
 
 
-@router.get("/ratings/mine")
+@router.get("/ratings/mine", response_model=list[S.RatingOut])
 def mine(user: CurrentUser, db: DB) -> list[dict[str, Any]]:
     rows = db.scalars(select(Rating).where(Rating.user_id == user.id).order_by(Rating.id.desc()).limit(500))
     return [rating_view(r) for r in rows]

@@ -14,12 +14,13 @@ from fastapi import APIRouter, HTTPException, Request
 
 from hirachat.data import versions
 from hirachat.errors import StoreError
+from hirachat.web import schemas as S
 from hirachat.web.security import AdminUser
 
 router = APIRouter(prefix="/api/admin/data", tags=["admin"])
 
 
-@router.get("/versions")
+@router.get("/versions", response_model=S.Versions)
 def list_versions(request: Request, admin: AdminUser) -> dict[str, Any]:
     answerer = request.app.state.answerer
     return {
@@ -30,7 +31,7 @@ def list_versions(request: Request, admin: AdminUser) -> dict[str, Any]:
     }
 
 
-@router.post("/versions/{name}/activate")
+@router.post("/versions/{name}/activate", response_model=S.Serving)
 async def activate(name: str, request: Request, admin: AdminUser) -> dict[str, Any]:
     answerer = request.app.state.answerer
     try:
