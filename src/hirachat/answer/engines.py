@@ -163,7 +163,7 @@ class OpenAIEngine:
             raise EndpointError(str(exc)) from exc
 
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
-        if ans.abstained or not ans.facts:
+        if not needs_model(ans):
             return Written(ans.answer, "grounded")
         try:
             text, tokens = self.complete(ans, gen or Generation())
@@ -217,13 +217,27 @@ class LocalEngine:
         return self.stream(engine_prompt(ans), gen)
 
     def write(self, ans: Answer, gen: Generation | None = None) -> Written:
-        if ans.abstained or not ans.facts:
+        if not needs_model(ans):
             return Written(ans.answer, "grounded")
         if gen is not None:  # per-request settings: the streaming path, collected
             text = "".join(self.stream(engine_prompt(ans), gen)).strip()
             return checked(text, ans, self.name, gen.tokens)
         text, tokens = self.generate(engine_prompt(ans))
         return checked(text, ans, self.name, tokens)
+
+
+def needs_model(ans: Answer) -> bool:
+    """Whether a model phrases this answer: not an abstention, not an answer without facts (a definition,
+    a master lookup), which are the planner's own text on every engine."""
+    return not ans.abstained and bool(ans.facts)
+
+
+def guarded(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
+    """What a model's text for ``ans`` becomes on every surface (serving, streaming, evaluation): the
+    planner's text where no model phrases it, else the model's text if it passes the grounding check."""
+    if not needs_model(ans):
+        return Written(ans.answer, "grounded")
+    return checked(text, ans, engine, tokens)
 
 
 def engine_prompt(ans: Answer) -> str:

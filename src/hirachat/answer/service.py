@@ -20,6 +20,13 @@ from hirachat.query.display import display
 from hirachat.query.model import Answer
 
 SUGGEST_FOR = ("entity", "dimension", "ambiguous")
+TURNS = 8  # a conversation's questions a turn is read against (the last ones)
+
+
+def carried(ans: Answer, previous: Intent | None) -> Intent | None:
+    """What the next question is read against: this turn's reading (an abstained turn too: it is still
+    what the user refers to), except a definition, which leaves the conversation where it was."""
+    return ans.intent if ans.intent is not None and ans.intent.qtype != "definition" else previous
 
 
 class AskService:
@@ -50,13 +57,13 @@ class AskService:
         return self.planner.answer(understand(question, self.lexicon, previous=previous))
 
     def plan_turns(self, questions: list[str]) -> Answer:
-        """The last of a conversation's questions, each earlier answered one the context of the next."""
+        """The last of a conversation's questions, each earlier one read as the context of the next (the
+        one conversation path: the CLI, the web chat, /v1, campaigns and evaluation all come here)."""
         previous: Intent | None = None
         ans: Answer | None = None
-        for q in questions[-8:]:
+        for q in questions[-TURNS:]:
             ans = self.plan(q, previous)
-            if ans.intent is not None and ans.intent.qtype != "definition":
-                previous = ans.intent  # an abstained turn is still what the next one refers to
+            previous = carried(ans, previous)
         assert ans is not None
         return ans
 
@@ -114,13 +121,13 @@ class AskService:
 
     def converse(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
         """A conversation: each question is read against the one before (elliptical follow-ups)."""
-        previous: Intent | None = None
+        said: list[str] = []
         for q in questions:
             if not q.strip():
                 continue
             t0 = time.perf_counter()
-            ans = self.plan(q.strip(), previous)
-            previous = ans.intent if ans.intent is not None and ans.intent.qtype != "definition" else previous
+            said.append(q.strip())
+            ans = self.plan_turns(said)
             yield self.result(ans, self.engine.write(ans), t0)
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from hirachat.answer.engines import (
     StreamingEngine,
     Written,
     checked,
+    needs_model,
     ungrounded_in,
 )
 from hirachat.query.model import Answer
@@ -75,7 +76,7 @@ class SentenceGate:
 
 def stream_answer(engine: Engine, ans: Answer, gen: Generation) -> Iterator[Event]:
     """Deltas (and at most one Replace) for the answer's text, then the Written it amounts to."""
-    if not isinstance(engine, StreamingEngine) or ans.abstained or not ans.facts:
+    if not isinstance(engine, StreamingEngine) or not needs_model(ans):
         written = engine.write(ans, gen)
         for p in pieces(written.text):
             if gen.cancel.is_set():

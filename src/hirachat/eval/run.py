@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hirachat.answer.engines import MAX_CARDS, checked, figure_cards
+from hirachat.answer.engines import engine_prompt, guarded
 from hirachat.answer.service import AskService
 from hirachat.atomic import read_jsonl, write_json
 from hirachat.config import Config
@@ -27,8 +27,6 @@ from hirachat.dataset.records import conversation
 from hirachat.errors import HiraChatError
 from hirachat.eval.metrics import key_numbers, score, summarize
 from hirachat.paths import Workspace
-from hirachat.prompt import solar_prompt
-from hirachat.query.cards import fact_cards
 from hirachat.query.model import Answer
 
 ENGINES = ("grounded", "model", "guarded")
@@ -80,8 +78,7 @@ class Runner:
         key = "\n".join(turns)
         if key not in self._plans:
             a = self.svc.plan_turns(turns)
-            cards = fact_cards(a.facts)[:MAX_CARDS] + figure_cards(a) if a.facts else None
-            self._plans[key] = (a, solar_prompt(key, cards))
+            self._plans[key] = (a, engine_prompt(a))  # the prompt serving gives the model
         return self._plans[key]
 
     def by_length(self, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,7 +106,7 @@ class Runner:
         items = []
         for r, (a, _), (text, n) in zip(recs, plans, generated, strict=True):
             if v.engine == "guarded":
-                text = a.answer if a.abstained else checked(text, a, "local", n).text
+                text = guarded(text, a, "local", n).text  # the serving engine's gate
             items.append(self._item(v, r, text, seconds * 1000, ttft, n, tps))
         return items
 

@@ -1,0 +1,60 @@
+"""One conversation path: the same three turns asked through the CLI (`ask --chat`), the web chat (one
+conversation), `/v1` (the messages so far) and the service give the same typed answers: text, notes by kind,
+figures and sources. The previous turns are read the same way everywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import Live, cli
+from hirachat.answer.service import AskService
+from hirachat.config import InferenceConfig
+
+TURNS = ["2019년 서울 내과 환자수는?", "그럼 부산은?", "정형외과는?"]
+
+
+def _typed(res: dict[str, Any]) -> tuple[str, list[str], list[float], list[tuple[Any, ...]]]:
+    sources = [(s["table"], s["row"], s["measure"], s["value"]) for s in res.get("sources") or []]
+    return res["answer"], [n["kind"] for n in res.get("notes") or []], res.get("figures") or [], sources
+
+
+def _sse_done(text: str) -> dict[str, Any]:
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n"))
+        if lines.get("event") == "done":
+            return dict(json.loads(lines["data"]))
+    raise AssertionError(text[-500:])
+
+
+def test_one_conversation_gives_one_answer_per_turn_on_every_surface(
+    live: Live, rater_token: str, real_store: Path
+) -> None:
+    with AskService(real_store, InferenceConfig(), "grounded", hints=0) as svc:
+        want = []
+        for i in range(len(TURNS)):
+            ans = svc.plan_turns(TURNS[: i + 1])
+            want.append(_typed(svc.result(ans, svc.engine.write(ans), 0.0)))
+    assert want[1][2] != want[0][2] != want[2][2]  # three different figures: the follow-ups were read
+
+    lines = cli("ask", "--chat", "--json", "-c", str(live.config), stdin="\n".join(TURNS) + "\n")
+    from_cli = [_typed(json.loads(x)) for x in lines.splitlines() if x.startswith("{")]
+
+    from_web, from_v1 = [], []
+    messages: list[dict[str, str]] = []
+    with live.client(rater_token) as c:
+        cid = None
+        for q in TURNS:
+            r = c.post("/api/chat", json={"question": q, **({"conversation_id": cid} if cid else {})})
+            done = _sse_done(r.text)
+            cid = done["conversation_id"]
+            from_web.append(_typed(done))
+            messages.append({"role": "user", "content": q})
+            out = c.post("/v1/chat/completions", json={"model": "grounded", "messages": messages}).json()
+            content = out["choices"][0]["message"]["content"]
+            messages.append({"role": "assistant", "content": content})
+            from_v1.append(_typed({"answer": content, **out["hirachat"]}))
+    assert from_cli == want
+    assert from_web == want
+    assert from_v1 == want
