@@ -27,7 +27,6 @@ from hirachat.query.reply import Reply
 from hirachat.query.wording import NO_DATA, Composer, display_title, scope_of
 
 RANK_DIMS = ("순위", "상병명", "행위명")
-SHARE_CUE = re.compile(r"차지|비중|점유율|비율|퍼센트|%")
 
 
 class Planner:
@@ -75,7 +74,8 @@ class Planner:
                 )
             table, ents, rivals = self._table(it)
             ans = self._run(it, table, ents)
-            self._agree(ans, table, [self._try(it, t, e) for t, e in rivals])
+            if rivals and not ans.query.get("summed"):  # a published figure: do the others publish it too?
+                self._agree(ans, table, [self._try(it, t, e) for t, e in rivals])
             return ans
         except Abstain as a:
             c = Composer(a.table) if a.table else None
@@ -209,8 +209,6 @@ class Planner:
         Only published figures are weighed: a sum over a breakdown the question left open may cover part of
         it (a table of some 상병 per 진료과목), and the table with fewer open breakdowns is preferred then."""
         mine = _figures(ans)
-        if ans.query.get("summed"):
-            return
         differ = [o for o in others if o and not o.query.get("summed") and _figures(o) != mine]
         if not differ:
             return
@@ -572,7 +570,7 @@ class Planner:
             measures = measures if self._needed(it) else measures[:1]
         elif op in ("ranking", "share") or (op in ("ratio", "derived") and it.ranked):
             over = [self._over(it, open_dims, ents, "share" if op == "share" else "ranking")]
-        top = re.search(r"가장|제일|최다|최고|최대|최저|최소|1위|1등|꼴찌", it.text)
+        top = cue(self.lex, "top").search(it.text)
         q = Query(
             table=t.table_id,
             op=op,
@@ -582,10 +580,10 @@ class Planner:
             years=years,
             over=over,
             # '종별 순위' with no count: the whole order (up to ten), not the top three
-            k=it.k or (1 if top else 10 if re.search(r"순위|순서|순으로|줄\s*세", it.text) else 3),
+            k=it.k or (1 if top else 10 if cue(self.lex, "order").search(it.text) else 3),
             lowest=it.lowest,
             ranked=it.ranked,
-            percent=bool(re.search(r"%|퍼센트|몇\s*프로|비율", it.text)),
+            percent=bool(cue(self.lex, "percent").search(it.text)),
             formula=it.formula,
             figure=it.derived,
             resolved=resolved,
@@ -646,9 +644,9 @@ class Planner:
                 )
             # the part is the entity named nearest before the cue (…에서 내과가 차지하는 비중, … 중 내과 비율)
             # the cue that says it ('차지', else the last: '진료비중에' holds 비중 but is not the cue)
-            cues = list(SHARE_CUE.finditer(it.text))
+            cues = list(cue(self.lex, "share").finditer(it.text))
             said = [m for m in cues if m.group(0) == "차지"] or cues[-1:]
-            cue = said[0].start() if said else len(it.text)
+            at = said[0].start() if said else len(it.text)
             repeated = {  # the same value written twice (not one word read two ways)
                 e.dim for e in it.entities if len({x.start for x in it.entities if x.value == e.value}) >= 2
             }
@@ -656,7 +654,7 @@ class Planner:
                 singles = [
                     d for d in singles if d not in repeated
                 ]  # '전국 약국 중 경기 약국': 약국 is common
-            before = [e for e in it.entities if e.dim in singles and 0 <= e.start < cue]
+            before = [e for e in it.entities if e.dim in singles and 0 <= e.start < at]
             return max(before, key=lambda e: e.start).dim if before else singles[-1]
         if it.over in open_dims:
             return it.over

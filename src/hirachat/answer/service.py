@@ -65,11 +65,18 @@ class AskService:
             ans = self.plan(q, previous)
             previous = carried(ans, previous)
         assert ans is not None
+        return self._suggest(ans)
+
+    def _suggest(self, ans: Answer) -> Answer:
+        """After a refusal that a near miss may explain, the stored rows closest to the question (part of
+        the reply, so every surface shows the same text)."""
+        if ans.reason in SUGGEST_FOR and self.hints and not ans.reply.hints:
+            ans.reply.hints = self.similar(ans.question, self.hints)
         return ans
 
     def ask(self, question: str, previous: Intent | None = None) -> dict[str, Any]:
         t0 = time.perf_counter()
-        ans = self.plan(question, previous)
+        ans = self._suggest(self.plan(question, previous))
         return self.result(ans, self.engine.write(ans), t0)
 
     def result(self, ans: Answer, written: Written, t0: float) -> dict[str, Any]:
@@ -99,11 +106,8 @@ class AskService:
             out["generated_tokens"] = written.generated_tokens
         if ans.reason:
             out["reason"] = ans.reason
-        if ans.reason in SUGGEST_FOR and self.hints:
-            similar = self.similar(ans.question, self.hints)
-            if similar:
-                out["similar"] = similar
-                out["answer"] += "\n비슷한 자료: " + " / ".join(similar)
+        if ans.reply.hints:
+            out["similar"] = ans.reply.hints
         return out
 
     def similar(self, question: str, k: int = 3) -> list[str]:

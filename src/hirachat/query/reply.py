@@ -36,6 +36,7 @@ class Reply:
     body: str
     notes: list[Note] = field(default_factory=list)
     citation: str = ""  # "출처: …"
+    hints: list[str] = field(default_factory=list)  # after a refusal: stored rows close to the question
 
     def add(self, kind: NoteKind, text: str) -> Reply:
         """Add a note once (the same line is never said twice)."""
@@ -57,7 +58,9 @@ class Reply:
         self.body = f"{head}\n{line}" + (f"\n{rest}" if sep else "")
 
     def render(self) -> str:
-        return "\n".join(p for p in (self.body, *(n.text for n in self.notes), self.citation) if p)
+        hints = "비슷한 자료: " + " / ".join(self.hints) if self.hints else ""
+        return "\n".join(p for p in (self.body, *(n.text for n in self.notes), self.citation, hints) if p)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"body": self.body, "notes": [n.as_dict() for n in self.notes], "citation": self.citation}
+        notes = [n.as_dict() for n in self.notes]
+        return {"body": self.body, "notes": notes, "citation": self.citation, "hints": self.hints}

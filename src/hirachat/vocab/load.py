@@ -34,6 +34,9 @@ CUE_NAMES = (
     "trend",
     "times",
     "followup",
+    "top",
+    "order",
+    "percent",
 )
 
 
