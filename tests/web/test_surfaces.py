@@ -11,6 +11,7 @@ from typing import Any
 from conftest import Live, cli
 from hirachat.answer.service import AskService
 from hirachat.config import InferenceConfig
+from hirachat.paths import Workspace
 
 TURNS = ["2019년 서울 내과 환자수는?", "그럼 부산은?", "정형외과는?"]
 
@@ -58,3 +59,35 @@ def test_one_conversation_gives_one_answer_per_turn_on_every_surface(
     assert from_cli == want
     assert from_web == want
     assert from_v1 == want
+
+
+def test_a_web_conversation_continues_from_the_context_stored_with_its_last_message(
+    live: Live, rater_token: str, raw_dept: Any
+) -> None:
+    """The chat stores each turn's reading with its message and the next turn continues from it: changed in
+    the database (부산 → 대구), the follow-up follows the stored context, not a replay of the questions."""
+    import sqlite3
+
+    db_path = Workspace(live.root / "ws").web_db
+    with live.client(rater_token) as c:
+        first = _sse_done(c.post("/api/chat", json={"question": "2019년 부산 내과 환자수는?"}).text)
+        cid = first["conversation_id"]
+        with sqlite3.connect(db_path) as db:
+            (mid, meta) = db.execute(
+                "SELECT id, meta FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT 1", (cid,)
+            ).fetchone()
+            stored = json.loads(meta)
+            assert {e["value"] for e in stored["context"]["entities"]} >= {"부산", "내과"}
+            stored["context"]["entities"] = [
+                {**e, "value": "대구", "surface": "대구"} if e["value"] == "부산" else e
+                for e in stored["context"]["entities"]
+            ]
+            db.execute(
+                "UPDATE messages SET meta = ? WHERE id = ?", (json.dumps(stored, ensure_ascii=False), mid)
+            )
+        follow = _sse_done(
+            c.post("/api/chat", json={"question": "그럼 외과는?", "conversation_id": cid}).text
+        )
+    assert (
+        f"{raw_dept[(2019, '대구', '외과')]['환자수']:,}" in follow["answer"] and "대구" in follow["answer"]
+    )

@@ -5,7 +5,7 @@ line; it sits below all of them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from hirachat.answer.ages import AgeAsk
@@ -62,3 +62,19 @@ class Intent:
             "ages": [{"from": a.lo, "below": a.hi, "surface": a.surface} for a in self.ages],
             "carried": self.carried,
         }
+
+    def state(self) -> dict[str, Any]:
+        """The whole reading as JSON-ready data: what a conversation stores with a message, so the next
+        turn continues from it (no replay of earlier questions)."""
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Intent:
+        """The reading ``state()`` wrote (unknown keys of a later version are ignored)."""
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in known}
+        kw["entities"] = [Entity(**e) for e in kw.get("entities", [])]
+        kw["ages"] = [AgeAsk(**a) for a in kw.get("ages", [])]
+        kw["candidates"] = [(name, list(codes)) for name, codes in kw.get("candidates", [])]
+        kw["mismatch"] = [(a, b, list(c)) for a, b, c in kw.get("mismatch", [])]
+        return cls(**kw)

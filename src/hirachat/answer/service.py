@@ -54,16 +54,23 @@ class AskService:
 
     def plan(self, question: str, previous: Intent | None = None) -> Answer:
         """Understand the question (a follow-up against ``previous``) and run its query."""
-        return self.planner.answer(understand(question, self.lexicon, previous=previous))
+        ans = self.planner.answer(understand(question, self.lexicon, previous=previous))
+        ans.context = carried(ans, previous)
+        return ans
+
+    def turn(self, question: str, previous: Intent | None) -> Answer:
+        """One turn of a conversation that stored where it stands (``previous``: the last turn's context):
+        the web chat and ``ask --chat`` continue from it instead of re-reading earlier questions."""
+        return self._suggest(self.plan(question, previous))
 
     def plan_turns(self, questions: list[str]) -> Answer:
-        """The last of a conversation's questions, each earlier one read as the context of the next (the
-        one conversation path: the CLI, the web chat, /v1, campaigns and evaluation all come here)."""
+        """The last of a conversation given as its questions (/v1, evaluation, a chat stored before turns kept
+        their context): each earlier one read as the context of the next, by the same rule as ``turn``."""
         previous: Intent | None = None
         ans: Answer | None = None
         for q in questions[-TURNS:]:
             ans = self.plan(q, previous)
-            previous = carried(ans, previous)
+            previous = ans.context
         assert ans is not None
         return self._suggest(ans)
 
@@ -108,6 +115,10 @@ class AskService:
             out["reason"] = ans.reason
         if ans.reply.hints:
             out["similar"] = ans.reply.hints
+        if ans.context is not None:
+            out["context"] = (
+                ans.context.state()
+            )  # stored with a chat message: the next turn continues from it
         return out
 
     def similar(self, question: str, k: int = 3) -> list[str]:
@@ -125,13 +136,13 @@ class AskService:
 
     def converse(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
         """A conversation: each question is read against the one before (elliptical follow-ups)."""
-        said: list[str] = []
+        previous: Intent | None = None
         for q in questions:
             if not q.strip():
                 continue
             t0 = time.perf_counter()
-            said.append(q.strip())
-            ans = self.plan_turns(said)
+            ans = self.turn(q.strip(), previous)
+            previous = ans.context
             yield self.result(ans, self.engine.write(ans), t0)
 
     def close(self) -> None:

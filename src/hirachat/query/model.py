@@ -64,6 +64,9 @@ class Answer:
     strip: list[str] = field(default_factory=list)  # names whose digits are not numbers (titles)
     interpretation: str = ""  # one Korean line: the query as understood ("이해한 질문: …")
     intent: Any = None  # the planner's reading (an Intent): what a follow-up question builds on
+    context: Any = (
+        None  # the reading the next turn continues from (this one's, or the one before a definition)
+    )
 
     @property
     def answer(self) -> str:

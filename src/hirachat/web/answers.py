@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from hirachat.answer.engines import Engine, Generation, Written, make_engine
+from hirachat.answer.intent import Intent
 from hirachat.answer.service import AskService
 from hirachat.answer.stream import Event, Replace, stream_answer
 from hirachat.config import Config, ContestantConfig
@@ -127,9 +128,14 @@ class Answerer:
                     if svc is not self._svc:
                         svc.close()
 
-    def _plan(self, svc: AskService, question: str, history: Sequence[str]) -> Answer:
-        """The question, read as a follow-up of the conversation's earlier questions (``history``)."""
+    def _plan(
+        self, svc: AskService, question: str, history: Sequence[str], context: dict[str, Any] | None
+    ) -> Answer:
+        """The question, read against the conversation's stored ``context`` (the last turn's reading), or
+        else as a follow-up of its earlier questions (``history``: /v1, conversations stored before)."""
         with self.lock:
+            if context is not None:
+                return svc.turn(question, Intent.from_state(context))
             return svc.plan_turns([*history, question])
 
     def _finish(
@@ -141,21 +147,31 @@ class Answerer:
         return out
 
     def answer(
-        self, question: str, model: str = SERVING, gen: Generation | None = None, history: Sequence[str] = ()
+        self,
+        question: str,
+        model: str = SERVING,
+        gen: Generation | None = None,
+        history: Sequence[str] = (),
+        context: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         t0 = time.perf_counter()
         with self._pinned() as svc:
-            ans = self._plan(svc, question, history)
+            ans = self._plan(svc, question, history, context)
             written = self.engines[model].write(ans, gen or Generation())
             return self._finish(svc, ans, written, t0, model)
 
     def stream(
-        self, question: str, model: str, gen: Generation, history: Sequence[str] = ()
+        self,
+        question: str,
+        model: str,
+        gen: Generation,
+        history: Sequence[str] = (),
+        context: dict[str, Any] | None = None,
     ) -> Iterator[Event | dict[str, Any]]:
         """Text deltas and replacements as they are released, then the finished answer (a dict)."""
         t0 = time.perf_counter()
         with self._pinned() as svc:
-            ans = self._plan(svc, question, history)
+            ans = self._plan(svc, question, history, context)
             for ev in stream_answer(self.engines[model], ans, gen):
                 if isinstance(ev, str | Replace):
                     yield ev

@@ -61,6 +61,7 @@ def store_message(
             "interpretation",
             "notes",
             "figures",
+            "context",
             "data_version",
             "display",
             "table",
@@ -100,14 +101,26 @@ def chat(body: ChatRequest, request: Request, user: CurrentUser, db: DB) -> Stre
         )
     conv = _conversation(db, user, body.conversation_id, question)
     gen = generation(state.cfg.serve, body.temperature, body.max_tokens)
-    history = list(
-        db.scalars(select(Message.question).where(Message.conversation_id == conv.id).order_by(Message.id))
+    last = db.scalar(
+        select(Message).where(Message.conversation_id == conv.id).order_by(Message.id.desc()).limit(1)
+    )
+    context = (last.meta or {}).get("context") if last is not None else None  # where the conversation stands
+    history = (
+        list(
+            db.scalars(
+                select(Message.question).where(Message.conversation_id == conv.id).order_by(Message.id)
+            )
+        )
+        if last is not None and context is None  # a conversation stored before turns kept their context
+        else []
     )
 
     async def events() -> AsyncIterator[str]:
         yield sse({"conversation_id": conv.id}, "meta")
         try:
-            async for ev in drain(request, state.answerer.stream(question, body.model, gen, history), gen):
+            async for ev in drain(
+                request, state.answerer.stream(question, body.model, gen, history, context), gen
+            ):
                 if isinstance(ev, Replace):
                     yield sse({"text": ev.text}, "replace")
                 elif isinstance(ev, str):
