@@ -41,6 +41,8 @@ def test_user_file_extends_without_replacing(tmp_path: Path) -> None:
             "없는항목",
         ),
         ("cues:\n  share: '(unclosed'\n", "bad pattern"),
+        ("master_kinds:\n  gadget: (x)\n", "unknown master kind"),
+        ("master_kinds:\n  drug: '(약'\n", "bad pattern"),
         ("per_unit: [1, 2\n", "not valid YAML"),
     ],
 )
@@ -92,3 +94,12 @@ def test_a_portal_institution_group_column_is_a_jongbyeol_by_its_values() -> Non
     assert kind is not None and kind.dimension == "종별" and (kind.matched, kind.of) == (5, 5)
     mixed = kind_of(["서울", "부산", "의원급"])  # one group name among places is not evidence enough
     assert mixed is None or mixed.kind != "종별"
+
+
+def test_a_users_file_extends_the_question_words_of_code_masters(tmp_path: Path) -> None:
+    """The words a master question uses live in the vocabulary, so a workspace file can add one."""
+    f = tmp_path / "vocab.yaml"
+    f.write_text("master_words: [상병분류]\ncues:\n  master_count: (몇\\s*개|총\\s*가짓수)\n", encoding="utf-8")
+    v = load_vocab(f)
+    assert "상병분류" in v.master_words and "KCD" in v.master_words
+    assert "가짓수" in v.cues["master_count"] and set(v.master_kinds) == {"procedure", "drug", "disease", "atc"}

@@ -33,13 +33,14 @@ def squash(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _cue(pattern: str) -> re.Pattern[str]:
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A vocabulary pattern, compiled once."""
     return re.compile(pattern)
 
 
 def cue(lex: Lexicon, name: str) -> re.Pattern[str]:
     assert lex.vocab is not None
-    return _cue(lex.vocab.cues[name])
+    return compiled(lex.vocab.cues[name])
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hirachat.answer.intent import Intent
-from hirachat.answer.lexicon import name_key
+from hirachat.answer.lexicon import compiled, name_key
 from hirachat.data.masters import change_of, norm_code
 from hirachat.data.store import FactStore
 from hirachat.query.model import Answer
@@ -28,18 +28,6 @@ from hirachat.query.reply import Reply
 from hirachat.vocab import Vocab
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z0-9][A-Za-z0-9.]{2,14}(?![A-Za-z0-9])")
-_COUNT = re.compile(
-    r"몇\s*(?:개|품목|종|가지|건|제품|곳)|개수|갯수|품목\s*수|제품\s*수|코드\s*수|얼마나\s*많"
-)
-_LIST = re.compile(r"목록|리스트|어떤|무엇|뭐가|뭐\s*있|뭐뭐|뭐야|뭔지|알려|보여|뽑아|나열|전부|모두|다\s*줘")
-_BLANK_ASKED = re.compile(r"^(?:이|가|은|는)?(?:비어|빈|없는|공란|미기재|누락)")
-_ASKS_NAME = re.compile(r"이름|명칭|상병명|제품명|품목명|행위명|한글명|뭐야|뭐지|뭔가요|뭐예요|무엇|무슨")
-_KINDS = {
-    "procedure": re.compile(r"수가|행위|시술|검사"),
-    "drug": re.compile(r"약|의약품|제품|품목"),
-    "disease": re.compile(r"상병|질병|병명|진단"),
-    "atc": re.compile(r"ATC", re.I),
-}
 LIST_MAX = 10
 
 
@@ -189,6 +177,10 @@ class MasterBook:
         self.measures = {m for t in store.tables() for m in t.measure_names}
         self._longest = max((len(k) for k in self.names), default=0)
 
+    def cue(self, name: str) -> re.Pattern[str]:
+        """A question pattern of the vocabulary (master_count, master_list, …)."""
+        return compiled(self.vocab.cues[name])
+
     def _family_for(self, m: dict[str, Any], bases: list[dict[str, Any]]) -> Family:
         """The master a change file updates: same code column (same kind first), else its own family."""
         same = [b for b in bases if b["code_column"] == m["code_column"]]
@@ -306,7 +298,9 @@ class MasterBook:
             e = fam.entries[code]
             label = self.meta[e.master_id]["code_column"]
             cols = asked[fid]
-            asks_name = not cols and _ASKS_NAME.search(text) is not None and norm_code(written) == code
+            asks_name = (
+                not cols and self.cue("master_name").search(text) is not None and norm_code(written) == code
+            )
             asks_code = not cols and _asks_code(text, label) and norm_code(written) != code
             if strict and not cols:
                 continue
@@ -363,7 +357,7 @@ class MasterBook:
         몇 개'), a maker or other repeated value ('한국비아트리스 제품 몇 개'), a value right after its column
         ('성별구분 여인 상병'), or a blank ('ATC코드 비어있는 제품')."""
         text = it.text
-        if not (_COUNT.search(text) or _LIST.search(text)):
+        if not (self.cue("master_count").search(text) or self.cue("master_list").search(text)):
             return None
         sq = name_key(re.sub(r"\s+", "", text)).lower()
         asks: list[tuple[str, str, str, str]] = []  # (family, column, value key, as written)
@@ -386,7 +380,7 @@ class MasterBook:
                 break
             for col in self._columns(text, fam, strict=True):
                 after = re.split(re.escape(col), re.sub(r"\s+", "", text), maxsplit=1)[-1]
-                if _BLANK_ASKED.search(after[:8]):
+                if self.cue("master_blank").search(after[:8]):
                     asks.append((fid, col, "", "(빈 값)"))
                     continue
                 for v in {str(e.attrs.get(col) or "").strip() for e in fam.entries.values()} - {""}:
@@ -419,7 +413,7 @@ class MasterBook:
         period no change file covers is said, never answered from another file)."""
         text = it.text
         files = [i for f in self.families.values() for i in f.changes]
-        kinds = [k for k, p in _KINDS.items() if p.search(text)]
+        kinds = [k for k, p in self.vocab.master_kinds.items() if compiled(p).search(text)]
         if kinds:
             files = [i for i in files if self.meta[i]["kind"] in kinds] or files
         months = [int(re.sub(r"\D", "", m)) for m in it.months]
@@ -450,7 +444,7 @@ class MasterBook:
                     interpretation=f"이해한 질문: 코드 마스터 변경 · {asked}",
                 )
             files = dated
-        counting = _COUNT.search(text) is not None
+        counting = self.cue("master_count").search(text) is not None
         lines: list[str] = []
         extra: list[float] = []
         strip: list[str] = []

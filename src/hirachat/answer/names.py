@@ -6,13 +6,7 @@ from __future__ import annotations
 import re
 
 from hirachat.answer.intent import Intent
-from hirachat.answer.lexicon import Entity, Lexicon
-
-MASTER_WORDS = {"코드", "KCD", "한글", "영문", "분류", "코드명", "한글명", "무슨", "병"}
-_ASKS_NAME = re.compile(
-    r"상병명|질병명|병명|질환명|이름|명칭|무슨\s*병|뭐야|뭐였지|뭐지|뭔가요|뭐예요|뭔지|무엇"
-)
-_ASKS_CODE = re.compile(r"코드")
+from hirachat.answer.lexicon import Entity, Lexicon, cue
 
 
 def link_names(it: Intent, text: str, lex: Lexicon) -> None:
@@ -53,7 +47,7 @@ def asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
     if lex.names is None or it.measures or it.formula or it.years or it.candidates:
         return False
     codes = [e for e in it.entities if e.value in lex.names.official]
-    return bool(codes) and bool(_ASKS_NAME.search(text) or _ASKS_CODE.search(text))
+    return bool(codes) and bool(cue(lex, "asks_name").search(text) or cue(lex, "asks_code").search(text))
 
 
 _PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")

@@ -21,7 +21,7 @@ from hirachat.answer.ages import parse_question
 from hirachat.answer.followup import elliptical, follow
 from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, cue, name_key
-from hirachat.answer.names import MASTER_WORDS, asks_master, link_names, named_codes
+from hirachat.answer.names import asks_master, link_names, named_codes
 
 _YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
 _YEAR_RANGE = re.compile(
@@ -311,7 +311,7 @@ def understand(
     it.qtype = _qtype(it, work, lex)
     if asks_master(it, text, lex):
         it.qtype = "master"
-        it.unknown = [w for w in it.unknown if w.upper() not in MASTER_WORDS]
+        it.unknown = [w for w in it.unknown if w.upper() not in vocab.master_words]
     if previous is not None and elliptical(it, work, lex):
         return follow(it, previous, changed=bool(cue(lex, "change").search(work)))
     return it

@@ -37,6 +37,12 @@ CUE_NAMES = (
     "top",
     "order",
     "percent",
+    "asks_name",
+    "asks_code",
+    "master_name",
+    "master_count",
+    "master_list",
+    "master_blank",
 )
 
 
@@ -96,6 +102,20 @@ class Vocab(_Strict):
     terms: dict[str, str] = {}
     master_attributes: dict[str, tuple[str, ...]] = {}  # header key → question words (code masters)
     master_changes: dict[str, tuple[str, ...]] = {}  # 신설 / 변경 / 삭제 → its words
+    master_kinds: dict[str, str] = {}  # procedure / drug / disease / atc → the words that ask for that master
+    master_words: tuple[str, ...] = ()  # words of a question about a code master itself, never unknown
+
+    @field_validator("master_kinds")
+    @classmethod
+    def _kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        for k, pat in v.items():
+            if k not in ("procedure", "drug", "disease", "atc"):
+                raise ValueError(f"unknown master kind {k!r} (known: procedure, drug, disease, atc)")
+            try:
+                re.compile(pat)
+            except re.error as e:
+                raise ValueError(f"master kind {k!r}: bad pattern: {e}") from e
+        return v
 
     @field_validator("master_changes")
     @classmethod
