@@ -99,7 +99,14 @@ def test_a_portal_institution_group_column_is_a_jongbyeol_by_its_values() -> Non
 def test_a_users_file_extends_the_question_words_of_code_masters(tmp_path: Path) -> None:
     """The words a master question uses live in the vocabulary, so a workspace file can add one."""
     f = tmp_path / "vocab.yaml"
-    f.write_text("master_words: [상병분류]\ncues:\n  master_count: (몇\\s*개|총\\s*가짓수)\n", encoding="utf-8")
+    f.write_text(
+        "master_words: [상병분류]\ncues:\n  master_count: (몇\\s*개|총\\s*가짓수)\n", encoding="utf-8"
+    )
     v = load_vocab(f)
     assert "상병분류" in v.master_words and "KCD" in v.master_words
-    assert "가짓수" in v.cues["master_count"] and set(v.master_kinds) == {"procedure", "drug", "disease", "atc"}
+    assert "가짓수" in v.cues["master_count"] and set(v.master_kinds) == {
+        "procedure",
+        "drug",
+        "disease",
+        "atc",
+    }
