@@ -79,7 +79,7 @@ def test_live_responses_match_the_openapi_document(live: Live, rater_token: str,
         body = {"model": "grounded", "messages": [{"role": "user", "content": "2019년 서울 환자수 합계는?"}]}
         out = _check(doc, "/v1/chat/completions", "post", c.post("/v1/chat/completions", json=body))
         ext = out["hirachat"]
-        assert not ext["abstained"] and ext["figures"] and ext["sources"]
+        assert not ext["abstained"] and ext["kind"] == "figure" and ext["figures"] and ext["sources"]
         assert all(n["kind"] and n["text"] in out["choices"][0]["message"]["content"] for n in ext["notes"])
     with live.client(admin_token) as a:
         _check(doc, "/api/admin/users", "get", a.get("/api/admin/users"))

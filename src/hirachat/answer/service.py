@@ -93,6 +93,7 @@ class AskService:
             "answer": written.text,
             "abstained": ans.abstained,
             "qtype": ans.qtype,
+            "kind": ans.kind,
             "table": ans.table_id,
             "sources": ans.sources(),
             "query": ans.query,

@@ -16,6 +16,10 @@ from hirachat.query.facts import Fact
 from hirachat.query.reply import Reply
 
 OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "derived")
+# what an answer is, for every surface: one figure, several side by side, a series, an order, the parts of a
+# whole, a code master's entry, a term, a refusal (with its reason), a question back
+KINDS = ("figure", "table", "trend", "ranking", "breakdown", "lookup", "definition", "refusal", "clarify")
+MASTER_OPS = ("master", "master_count", "master_changes")
 
 
 @dataclass
@@ -71,6 +75,27 @@ class Answer:
     @property
     def answer(self) -> str:
         return self.reply.render()
+
+    @property
+    def kind(self) -> str:
+        """One of KINDS."""
+        q = self.query
+        op = q.get("op")
+        if self.abstained:
+            return "clarify" if self.reason == "ambiguous" else "refusal"
+        if op == "define":
+            return "definition"
+        if op in MASTER_OPS:
+            return "lookup"
+        if op == "ranking" or (op in ("ratio", "derived") and q.get("k")):
+            return "ranking"
+        if op == "share" and q.get("over") and q["over"] not in q.get("filters", {}):
+            return "breakdown"
+        if op == "change" and len(q.get("years", [])) > 2:
+            return "trend"
+        if op == "comparison":
+            return "table"
+        return "figure"
 
     def figures(self) -> list[float]:
         """The figures the answer states: its computed ones where it has them (ranks aside), else the facts."""

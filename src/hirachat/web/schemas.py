@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hirachat.query.model import KINDS
 from hirachat.query.reply import NOTE_KINDS
 
 
@@ -101,6 +102,7 @@ class AnswerExtension(_Out):
     """hira-chat's fields on a `/v1` completion (the `hirachat` key): what the answer rests on."""
 
     abstained: bool
+    kind: str | None = Field(None, description="what the answer is: " + ", ".join(KINDS))
     interpretation: str | None = Field(None, description="the question as understood ('이해한 질문: …')")
     notes: list[NoteOut] = []
     figures: list[float] = Field([], description="the figures the answer states, as numbers")

@@ -61,6 +61,7 @@ def store_message(
             "interpretation",
             "notes",
             "figures",
+            "kind",
             "context",
             "data_version",
             "display",

@@ -186,6 +186,7 @@ def _usage(question: str, res: dict[str, Any]) -> dict[str, int]:
 def _extra(res: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "abstained",
+        "kind",
         "interpretation",
         "notes",
         "figures",
