@@ -404,7 +404,8 @@ def test_an_answer_carries_its_notes_typed_and_its_figures(
         assert (ans.kind, ranked.kind) == ("figure", "ranking")
         assert svc.plan_turns(["2018년 1월 I21 환자수는?"]).kind == "clarify"  # four tables disagree
         assert svc.plan_turns(["2035년 K05 환자수"]).kind == "refusal"
-        assert svc.plan_turns(["외래 K05 환자수 2018년부터 2022년까지 추이"]).kind == "trend"
+        trend = svc.plan_turns(["외래 K05 환자수 2018년부터 2022년까지 추이"])
+        assert trend.kind == "trend" and all(f"{y}년" in trend.reply.citation for y in range(2018, 2023))
         res = svc.ask("2018년 3월 I21 서울 요양급여비용총액")  # the portal states no unit
         amount = region[("I21", "서울")][("03", "요양급여비용총액")]
         assert res["figures"] == [amount] and [n["kind"] for n in res["notes"]] == ["unit"]

@@ -421,6 +421,7 @@ class Run:
             if gaps:
                 series += f" ({', '.join(f'{y}년' for y in gaps)} 자료 없음)"
             reply.insert_line(f"연도별: {series}")
+            reply.citation = self.c.cite([parts[y] for y in sorted(parts)])  # every year the series states
         return reply
 
     def _evaluate(self, facts: dict[str, Fact]) -> tuple[float, list[tuple[str, float]]]:
