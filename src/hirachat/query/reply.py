@@ -6,7 +6,7 @@ text). Nothing downstream cuts the text apart again to find the body, a note or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 NoteKind = Literal[
     "overcount",  # a sum of 환자수 over groups a person can be in more than once
@@ -19,7 +19,7 @@ NoteKind = Literal[
     "master",  # a code named by its code master
     "change",  # a code master's change file applied
 ]
-NOTE_KINDS: tuple[str, ...] = NoteKind.__args__  # type: ignore[attr-defined]
+NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
 
 
 @dataclass(frozen=True)
