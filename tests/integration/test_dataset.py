@@ -176,6 +176,21 @@ def test_every_record_is_its_stored_query_executed_again(
         store.close()
 
 
+def test_every_record_keeps_its_target_in_parts(built: dict[str, list[dict[str, Any]]]) -> None:
+    """A record stores its reply's parts beside the text: the text is those parts rendered, and the
+    grounding check reads the parts (a definition's citation and every note included), never the text."""
+    from hirachat.dataset.clean import normalize_text, stated
+    from hirachat.query.reply import CITE, Reply
+
+    recs = all_records(built)
+    for r in recs:
+        reply = Reply.from_dict(r["metadata"]["reply"])
+        assert normalize_text(reply.render()) == r["output"], r["output"]
+        cited = r["metadata"]["qtype"] != "unanswerable"  # a refusal cites nothing
+        assert reply.citation.startswith(CITE) == cited and CITE not in stated(r)
+    assert {"definition", "unanswerable"} <= {r["metadata"]["qtype"] for r in recs}
+
+
 def test_unanswerable_answers_hold_no_invented_number(built: dict[str, list[dict[str, Any]]]) -> None:
     un = [r for r in all_records(built) if r["metadata"]["qtype"] == "unanswerable"]
     reasons = {r["metadata"]["query"]["reason"] for r in un}

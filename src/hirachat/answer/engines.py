@@ -25,6 +25,7 @@ from hirachat.numbers import format_number
 from hirachat.prompt import chat_messages, solar_prompt
 from hirachat.query.cards import fact_cards
 from hirachat.query.model import Answer
+from hirachat.query.reply import CITE, Reply, prose
 
 MAX_CARDS = 40
 
@@ -247,7 +248,7 @@ def engine_prompt(ans: Answer) -> str:
 
 def ungrounded_in(text: str, ans: Answer) -> str | None:
     """The first number in a model's text (before its source line) that the answer's facts do not hold."""
-    return ungrounded(text.split("출처:")[0], ans.facts, ans.derived, ans.extra, ans.strip)
+    return ungrounded(prose(text), ans.facts, ans.derived, ans.extra, ans.strip)
 
 
 def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
@@ -257,8 +258,8 @@ def checked(text: str, ans: Answer, engine: str, tokens: int | None) -> Written:
     if problem or missing:
         why = problem or f"it leaves out {', '.join(missing)}"
         return Written(ans.answer, "grounded", f"model answer failed the grounding check: {why}", tokens)
-    if "출처" not in text and ans.reply.citation:  # the model's prose, not ours: checked for a source line
-        text = text.rstrip() + "\n" + ans.reply.citation
+    if CITE not in text:  # the model wrote no source line: the answer's own citation follows its prose
+        text = Reply(text.strip(), citation=ans.reply.citation).render()
     return Written(text.strip(), engine, None, tokens)
 
 

@@ -23,7 +23,7 @@ from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
-from hirachat.query.reply import Reply
+from hirachat.query.reply import DEFINITION_SOURCE, Reply
 from hirachat.query.wording import NO_DATA, Composer, display_title, scope_of
 
 RANK_DIMS = ("순위", "상병명", "행위명")
@@ -52,7 +52,7 @@ class Planner:
             text = f"{it.term}: {self.vocab.definitions()[it.term]}"
             return Answer(
                 it.text,
-                Reply(text, citation="출처: 건강보험심사평가원 통계 용어 설명"),
+                Reply(text, citation=DEFINITION_SOURCE),
                 False,
                 "definition",
                 query={"op": "define", "term": it.term},

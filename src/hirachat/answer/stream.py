@@ -24,6 +24,7 @@ from hirachat.answer.engines import (
     ungrounded_in,
 )
 from hirachat.query.model import Answer
+from hirachat.query.reply import CITE
 
 _PIECE = re.compile(r"\S+\s*|\s+")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -66,7 +67,7 @@ class SentenceGate:
             sentence, self.buffer = self.buffer[: m.end()], self.buffer[m.end() :]
             if not self.sources_started:  # the source line names years and table ids: not checked
                 self.problem = ungrounded_in(sentence, self.ans)
-                self.sources_started = "출처:" in sentence
+                self.sources_started = CITE in sentence
                 if self.problem:
                     break
             out += sentence

@@ -19,6 +19,7 @@ from hirachat.data.vocab import TERMS
 from hirachat.dataset.records import QARecord, conversation
 from hirachat.grounding import ungrounded
 from hirachat.numbers import extract_numbers
+from hirachat.query.reply import Reply, prose
 
 PII = {
     "resident_id": re.compile(r"(?<!\d)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s?-\s?[1-8]\d{6}(?!\d)"),
@@ -43,6 +44,15 @@ def mask_pii(s: str) -> tuple[str, list[str]]:
     return s, found
 
 
+def stated(rec: QARecord | dict[str, Any]) -> str:
+    """What a record's target states: its reply's body and notes while the output is that reply rendered;
+    an output written or edited by a person since is read as written, up to its source line."""
+    reply = Reply.from_dict(rec["metadata"]["reply"]) if "reply" in rec["metadata"] else None
+    if reply is not None and normalize_text(reply.render()) == rec["output"]:
+        return reply.stated()
+    return prose(rec["output"])
+
+
 def check_numbers(rec: QARecord) -> str | None:
     """None if every number in the answer is traceable to the record's facts; else the reason."""
     meta = rec["metadata"]
@@ -62,9 +72,7 @@ def check_numbers(rec: QARecord) -> str | None:
         term = query.get("term", "")
         extra += [n.value for n in extract_numbers(TERMS.get(term, ""))]
         strip.append(term)
-    problem = ungrounded(
-        rec["output"].split("\n출처:")[0], meta.get("facts", []), meta.get("derived", []), extra, strip
-    )
+    problem = ungrounded(stated(rec), meta.get("facts", []), meta.get("derived", []), extra, strip)
     return problem and problem.replace("is not in the facts", "in the answer is not in its facts")
 
 

@@ -31,6 +31,7 @@ from hirachat.query.cards import card, fact_cards
 from hirachat.query.execute import Executor
 from hirachat.query.facts import Fact, fact_id
 from hirachat.query.model import Abstain, Query
+from hirachat.query.reply import DEFINITION_SOURCE, Reply
 from hirachat.query.wording import Composer, display_title
 from hirachat.vocab import current
 
@@ -52,7 +53,7 @@ class Group:
     table_id: str
     query: dict[str, Any]
     slots: dict[str, Any]
-    answer: str
+    answer: Reply  # the target in parts; a record stores it rendered and as parts
     facts: list[Fact] = field(default_factory=list)
     derived: list[dict[str, Any]] = field(default_factory=list)
     available: dict[str, Any] = field(default_factory=dict)
@@ -159,7 +160,7 @@ class Generator:
         qtype: str,
         query: dict[str, Any],
         slots: dict[str, Any],
-        answer: str,
+        answer: Reply,
         facts: list[Fact],
         derived: list[dict[str, Any]] | None = None,
         partition: str | None = None,
@@ -169,14 +170,14 @@ class Generator:
 
     def run(
         self, q: Query, rows: pd.DataFrame
-    ) -> tuple[str, list[Fact], list[dict[str, Any]], dict[str, Any]] | None:
+    ) -> tuple[Reply, list[Fact], list[dict[str, Any]], dict[str, Any]] | None:
         """The executor's answer to a sampled query over these rows (None: it would abstain), and the
         query as the record stores it (``Query.as_dict()``: executing it again gives the answer)."""
         try:
             r = self.x.run(q, self.v.info, self.c, rows)
         except Abstain:
             return None
-        return r.finish(r.reply).render(), r.facts, r.derived, q.as_dict()  # the target: what a user sees
+        return r.finish(r.reply), r.facts, r.derived, q.as_dict()  # the target: what a user sees
 
     def query(self, op: str, measures: list[str], dims: dict[str, Any], **more: Any) -> Query:
         """A Query on this table whose filters are ``dims`` (the year as the period)."""
@@ -201,8 +202,8 @@ class Generator:
             done = self.run(self.query("lookup", [m], f["dims"]), r.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived, q = done
-            yield self.group("lookup", q, {"ent": ent, "m": m}, text, facts, derived, self.part(r))
+            reply, facts, derived, q = done
+            yield self.group("lookup", q, {"ent": ent, "m": m}, reply, facts, derived, self.part(r))
 
     def _grouping(self, dim: str) -> tuple[list[str], list[Any], dict[Any, Any]]:
         """Detail rows grouped by every dimension but ``dim`` (computed once per dimension)."""
@@ -268,9 +269,9 @@ class Generator:
             done = self.run(self.query("sum", [m], ctx, over=[d]), g)
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             yield self.group(
-                "sum", q, {"ctx": c, "m": m, "dim": K.dim_label(d)}, text, facts, derived, self.part(first)
+                "sum", q, {"ctx": c, "m": m, "dim": K.dim_label(d)}, reply, facts, derived, self.part(first)
             )
 
     def ranking(self, n: int) -> Iterator[Group]:
@@ -284,9 +285,9 @@ class Generator:
             done = self.run(self.query("ranking", [m], ctx, over=[d], k=k), g)
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             slots = {"ctx": c, "m": m, "dim": K.dim_label(d), "k": k}
-            yield self.group("ranking", q, slots, text, facts, derived, self.part(first))
+            yield self.group("ranking", q, slots, reply, facts, derived, self.part(first))
 
     def comparison(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
@@ -300,14 +301,14 @@ class Generator:
             done = self.run(cq, pair)
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             slots = {
                 "ctx": c,
                 "m": m,
                 "a": K.value_phrase(d, a["dims"][d]),
                 "b": K.value_phrase(d, b["dims"][d]),
             }
-            yield self.group("comparison", q, slots, text, facts, derived, self.part(first))
+            yield self.group("comparison", q, slots, reply, facts, derived, self.part(first))
 
     def change(self, n: int) -> Iterator[Group]:
         if len(self.v.years) < 2:
@@ -334,9 +335,9 @@ class Generator:
             done = self.run(cq, pd.DataFrame([old, r]))
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             slots = {"ent": ent, "m": m, "y1": y1, "y2": int(r[YEAR])}
-            yield self.group("change", q, slots, text, facts, derived, self.part(r))
+            yield self.group("change", q, slots, reply, facts, derived, self.part(r))
 
     def ratio(self, n: int) -> Iterator[Group]:
         if {"요양급여비용총액", "보험자부담금"} <= set(self.measures()):
@@ -352,9 +353,9 @@ class Generator:
                 )
                 if done is None:
                     continue
-                text, facts, derived, q = done
+                reply, facts, derived, q = done
                 yield self.group(
-                    "ratio", q, {"ent": ent, "kind": "보험자부담률"}, text, facts, derived, self.part(r)
+                    "ratio", q, {"ent": ent, "kind": "보험자부담률"}, reply, facts, derived, self.part(r)
                 )
         for m, d, ctx, g, first in self._aggregates(n // 2 + 1):
             if not self.v.info.measure(m)["additive"]:
@@ -369,7 +370,7 @@ class Generator:
             done = self.run(sq, pd.concat([g, self.total_rows(d, ctx)]))  # a share of the 계 row, as served
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             slots = {
                 "ctx": c,
                 "m": m,
@@ -377,7 +378,7 @@ class Generator:
                 "dim": K.dim_label(d),
                 "kind": "share",
             }
-            yield self.group("ratio", q, slots, text, facts, derived, self.part(first))
+            yield self.group("ratio", q, slots, reply, facts, derived, self.part(first))
 
     def derived(self, n: int) -> Iterator[Group]:
         has = set(self.measures())
@@ -397,8 +398,8 @@ class Generator:
             done = self.run(self.formula(name, a_m, b_m, op, fa["dims"], False), r.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived, q = done
-            yield self.group("derived", q, {"ent": ent, "name": name}, text, facts, derived, self.part(r))
+            reply, facts, derived, q = done
+            yield self.group("derived", q, {"ent": ent, "name": name}, reply, facts, derived, self.part(r))
 
     def formula(self, name: str, a: str, b: str, op: str, dims: dict[str, Any], percent: bool) -> Query:
         return self.query(
@@ -432,10 +433,10 @@ class Generator:
             done = self.run(self.query("lookup", [m], f2["dims"]), r2.to_frame().T)
             if done is None:
                 continue
-            text, facts, derived, q = done
+            reply, facts, derived, q = done
             q["follows"] = f1["dims"]
             slots = {"b": K.value_phrase(d, r2[d]), "previous": previous}
-            yield self.group("followup", q, slots, text, facts, derived, self.part(r2))
+            yield self.group("followup", q, slots, reply, facts, derived, self.part(r2))
 
     def unanswerable(self, n: int) -> Iterator[Group]:
         df = self.v.df
@@ -493,7 +494,7 @@ class Generator:
                 available["measure_years"] = self.v.measure_periods[m]
                 available["asked_year"] = dims[YEAR]
             ent = K.entity(dims)
-            answer = self.c.unanswerable(why).render()
+            answer = self.c.unanswerable(why)
             g = self.group(
                 "unanswerable",
                 {**self.query("lookup", [m], dims).as_dict(), "reason": kind},
@@ -589,7 +590,7 @@ def definitions() -> Iterator[Group]:
             "glossary",
             {"op": "define", "term": term},
             {"t": term},
-            f"{term}: {text}\n출처: 건강보험심사평가원 통계 용어 설명",
+            Reply(f"{term}: {text}", citation=DEFINITION_SOURCE),
         )
 
 
@@ -658,18 +659,20 @@ def to_records(
         "slots": g.slots,
         "facts": g.facts,
         "derived": g.derived,
+        "reply": g.answer.as_dict(),  # the target in parts: cleaning and scoring read these, not the text
         "available": g.available,
         "partition": g.partition,
         "synthetic": bool(view and view.info.synthetic),
     }
+    target = g.answer.render()
     out = []
     for q in questions(g.qtype, g.slots, rng, n, names=names):
         if g.qtype == "followup":  # the conversation so far is the record's input
-            out.append(record(q, g.answer, dict(meta), PREVIOUS + g.slots["previous"]))
+            out.append(record(q, target, dict(meta), PREVIOUS + g.slots["previous"]))
         elif g.context and rng.random() < with_facts:
-            out.append(record(q, g.answer, {**meta, "context_facts": g.context_ids}, "\n".join(g.context)))
+            out.append(record(q, target, {**meta, "context_facts": g.context_ids}, "\n".join(g.context)))
         else:
-            out.append(record(q, g.answer, dict(meta)))
+            out.append(record(q, target, dict(meta)))
     return out
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hirachat.numbers import Number, extract_numbers
+from hirachat.query.reply import prose
 
 ABSTAIN = re.compile(r"자료가 없|자료에 없|알 수 없|찾지 못했|답할 자료|제공되지 않")
 _PERIOD_AFTER = re.compile(r"^\s*(년|분기)")
@@ -22,7 +23,7 @@ _PERIOD_AFTER = re.compile(r"^\s*(년|분기)")
 
 def key_numbers(text: str) -> list[Number]:
     """Figures in an answer's body (before 출처), without years and quarters; codes are not numbers."""
-    body = text.split("출처:")[0]
+    body = prose(text)
     return [n for n in extract_numbers(body) if not _PERIOD_AFTER.match(body[n.end : n.end + 3])]
 
 
@@ -83,7 +84,7 @@ class Scored:
 def score(answer: str, reference: str, unanswerable: bool, facts: Sequence[float] = ()) -> Scored:
     abst = abstains(answer)
     correct = abst if unanswerable else (not abst and numeric_exact(answer, reference))
-    a_body, r_body = answer.split("출처:")[0], reference.split("출처:")[0]
+    a_body, r_body = prose(answer), prose(reference)
     return Scored(
         correct,
         hallucinated(answer, reference, facts),

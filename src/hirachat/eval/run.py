@@ -23,6 +23,7 @@ from hirachat.answer.engines import engine_prompt, guarded
 from hirachat.answer.service import AskService
 from hirachat.atomic import read_jsonl, write_json
 from hirachat.config import Config
+from hirachat.dataset.clean import stated
 from hirachat.dataset.records import conversation
 from hirachat.errors import HiraChatError
 from hirachat.eval.metrics import key_numbers, score, summarize
@@ -122,7 +123,9 @@ class Runner:
     ) -> dict[str, Any]:
         q, ref, meta = rec["instruction"], rec["output"], rec["metadata"]
         facts = [f["value"] for f in meta.get("facts", [])] + [d["value"] for d in meta.get("derived", [])]
-        s = score(text, ref, meta["qtype"] == "unanswerable", facts)
+        s = score(
+            text, stated(rec), meta["qtype"] == "unanswerable", facts
+        )  # the target's parts, not its text
         return {
             "id": meta["group_id"] + ":" + hashlib.sha1(q.encode("utf-8")).hexdigest()[:8],
             "variant": v.name,

@@ -20,6 +20,15 @@ NoteKind = Literal[
     "change",  # a code master's change file applied
 ]
 NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
+CITE = "출처:"  # how a citation line starts
+DEFINITION_SOURCE = f"{CITE} 건강보험심사평가원 통계 용어 설명"
+
+
+def prose(text: str) -> str:
+    """Text someone else wrote (a model's answer, a record's target from before replies were stored) up to
+    its source line: where that text's figures are read. Our own answers are never read back: a ``Reply``
+    holds their parts."""
+    return text.split(CITE, 1)[0]
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,17 @@ class Reply:
         hints = "비슷한 자료: " + " / ".join(self.hints) if self.hints else ""
         return "\n".join(p for p in (self.body, *(n.text for n in self.notes), self.citation, hints) if p)
 
+    def stated(self) -> str:
+        """The body and notes: every line whose figures must be grounded (not the citation or hints)."""
+        return "\n".join([self.body, *(n.text for n in self.notes)])
+
     def as_dict(self) -> dict[str, Any]:
         notes = [n.as_dict() for n in self.notes]
         return {"body": self.body, "notes": notes, "citation": self.citation, "hints": self.hints}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Reply:
+        notes = [Note(n["kind"], n["text"]) for n in d.get("notes", [])]
+        if bad := [n.kind for n in notes if n.kind not in NOTE_KINDS]:
+            raise ValueError(f"unknown note kind {bad[0]!r}: one of {', '.join(NOTE_KINDS)}")
+        return cls(d["body"], notes, d.get("citation", ""), list(d.get("hints", [])))
