@@ -24,7 +24,7 @@ from hirachat.answer.lexicon import compiled, name_key
 from hirachat.data.masters import change_of, norm_code
 from hirachat.data.store import FactStore
 from hirachat.query.model import Answer
-from hirachat.query.reply import Reply
+from hirachat.query.reply import CITE, Reply
 from hirachat.vocab import Vocab
 
 _TOKEN = re.compile(r"(?<![A-Za-z0-9.])[A-Za-z0-9][A-Za-z0-9.]{2,14}(?![A-Za-z0-9])")
@@ -258,7 +258,7 @@ class MasterBook:
             what = "변경 파일" if m.get("change_column") else "코드 마스터"
             version = f", {m['version']} 기준" if m.get("version") else ""
             parts.append(f"{what} 「{m['title']}」({m['file_name']}{version})")
-        return "출처: " + "; ".join(parts)
+        return f"{CITE} " + "; ".join(parts)
 
     # ---- answering -----------------------------------------------------------------------------
     def answer(self, it: Intent) -> Answer | None:

@@ -23,7 +23,7 @@ from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.query.execute import PERIOD, Executor
 from hirachat.query.model import Abstain, Answer, Query
-from hirachat.query.reply import DEFINITION_SOURCE, Reply
+from hirachat.query.reply import CITE, DEFINITION_SOURCE, Reply
 from hirachat.query.wording import NO_DATA, Composer, display_title, scope_of
 
 RANK_DIMS = ("순위", "상병명", "행위명")
@@ -254,7 +254,7 @@ class Planner:
         cite = "; ".join(dict.fromkeys(s for s in strip if s))
         return Answer(
             it.text,
-            Reply("\n".join(lines), citation=f"출처: {cite}" if cite else "출처: 코드 마스터"),
+            Reply("\n".join(lines), citation=f"{CITE} {cite or '코드 마스터'}"),
             False,
             "master",
             None,

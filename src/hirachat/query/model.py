@@ -20,6 +20,9 @@ OPS = ("lookup", "sum", "ranking", "share", "comparison", "change", "ratio", "de
 # whole, a code master's entry, a term, a refusal (with its reason), a question back
 KINDS = ("figure", "table", "trend", "ranking", "breakdown", "lookup", "definition", "refusal", "clarify")
 MASTER_OPS = ("master", "master_count", "master_changes")
+# every operation an answer's query may name: computed over a table (OPS), read from a term list or a code
+# master, or refused; the one list the planner, the dataset and evaluation use
+ANSWER_OPS = (*OPS, "define", *MASTER_OPS, "abstain")
 
 
 @dataclass
@@ -71,6 +74,10 @@ class Answer:
     context: Any = (
         None  # the reading the next turn continues from (this one's, or the one before a definition)
     )
+
+    def __post_init__(self) -> None:
+        if self.query and self.query.get("op") not in ANSWER_OPS:
+            raise ValueError(f"unknown answer op {self.query.get('op')!r}: one of {', '.join(ANSWER_OPS)}")
 
     @property
     def answer(self) -> str:
