@@ -10,7 +10,6 @@ recompute the whole chain.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 import pandas as pd
@@ -19,7 +18,7 @@ from hirachat import korean as K
 from hirachat.data.normalize import significant
 from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo, quote_ident
-from hirachat.numbers import format_number, format_percent, format_value
+from hirachat.numbers import format_percent
 from hirachat.query.facts import Fact, fact_id
 from hirachat.query.model import Abstain, Query
 from hirachat.query.reply import Reply
@@ -56,11 +55,6 @@ def _suppressed(rows: pd.DataFrame, m: str) -> pd.Series:
         return pd.Series(False, index=rows.index)
     flagged = rows["_suppressed"].map(lambda h: isinstance(h, str) and m in h.split(","))
     return rows[m].isna() & flagged.astype(bool)
-
-
-def _forms(x: float, unit: str | None) -> list[str]:
-    """How an answer may write a value: with its 조/억/만 form, or without (lists)."""
-    return [format_value(x, unit), f"{format_number(x)}{unit or ''}"]
 
 
 class Executor:
@@ -175,17 +169,18 @@ class Executor:
             agg_id = "sum:" + hashlib.sha1("|".join(ids).encode()).hexdigest()[:12]
             value = float(sum(f["value"] for f in members))
             derived.append({"op": "sum", "id": agg_id, "of": ids, "value": value})
-            out.append(
-                {
-                    "fact_id": agg_id,
-                    "table_id": t.table_id,
-                    "dims": dims,
-                    "measure": m,
-                    "value": value,
-                    "unit": members[0]["unit"],
-                    "source": members[0]["source"],
-                }
-            )
+            agg: Fact = {
+                "fact_id": agg_id,
+                "table_id": t.table_id,
+                "dims": dims,
+                "measure": m,
+                "value": value,
+                "unit": members[0]["unit"],
+                "source": members[0]["source"],
+            }
+            if any(f.get("approx") for f in members):
+                agg["approx"] = True
+            out.append(agg)
         return out
 
 
@@ -196,6 +191,7 @@ class Run:
         self, x: Executor, q: Query, t: TableInfo, c: Composer, rows: pd.DataFrame, whole: bool = False
     ) -> None:
         self.x, self.q, self.t, self.c, self.rows = x, q, t, c, rows
+        c.rough = set()  # a composer may serve many runs (the generator's): this run's rounded figures only
         self.whole = whole  # the caller's rows are the whole group (a share's denominator too)
         self.measures = q.measures
         self.reply = Reply("")
@@ -221,7 +217,9 @@ class Run:
         return K.entity({k: v for k, v in self.ctx_dims.items() if k != without}) or "전체"
 
     def groups(self, rows: pd.DataFrame, m: str, by: list[str]) -> list[Fact]:
-        return self.x.groups(self.t, rows, m, by, self.derived, self.facts)
+        out = self.x.groups(self.t, rows, m, by, self.derived, self.facts)
+        self.c.rough.update(f["value"] for f in out if f.get("approx"))  # written "약 …" wherever stated
+        return out
 
     def for_open(
         self, dims: list[str], by: list[str] | None = None, rows: pd.DataFrame | None = None
@@ -244,21 +242,10 @@ class Run:
 
     def approximate(self, reply: Reply) -> Reply:
         """Values the file holds rounded (1.79E+11, or 102582000000 in a band of such) and sums over them
-        are written "약 …", with a note saying how precise the source is: never quoted as exact."""
+        were written "약 …" by the composer; the note says how precise the source is: never quoted as exact."""
         rough = [f for f in self.facts if f.get("approx")]
         if not rough:
             return reply
-        tainted = {f["fact_id"] for f in rough}
-        units = {f["fact_id"]: f["unit"] for f in self.facts}
-        shown = [s for f in rough for s in _forms(f["value"], f["unit"])]
-        for d in self.derived:
-            if tainted & set(d.get("of", [])):
-                tainted.add(d.get("id", ""))
-                if d["op"] == "sum":
-                    unit = next((units[i] for i in d["of"] if i in units), None)
-                    shown += _forms(d["value"], unit)
-        for s in sorted(set(shown), key=len, reverse=True):
-            reply.body = re.sub(rf"(?<![\d,.])(?<!약 ){re.escape(s)}", f"약 {s}", reply.body)
         example = min(rough, key=lambda f: significant(f["value"]))["value"]
         return reply.add(
             "approximate",

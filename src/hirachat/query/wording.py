@@ -56,16 +56,27 @@ class Composer:
         self.info = info
         self.rng = rng
         self.title = display_title(info)
+        self.rough: set[float] = set()  # figures the file holds rounded, and sums over them: written "약 …"
 
     def label(self, measure: str) -> str:
         return K.measure_label(measure, self.rng) if self.rng else measure
 
+    def about(self, x: float) -> str:
+        return "약 " if x in self.rough else ""
+
     def val(self, x: float, measure: str) -> str:
-        return format_value(x, self.info.measure(measure)["unit"])
+        return self.about(x) + format_value(x, self.info.measure(measure)["unit"])
 
     def short(self, x: float, measure: str) -> str:
         """The exact figure with its unit, without the 조/억/만 repetition (for lists)."""
-        return f"{format_number(x)}{self.info.measure(measure)['unit'] or ''}"
+        return f"{self.about(x)}{format_number(x)}{self.info.measure(measure)['unit'] or ''}"
+
+    def sum(self, facts: list[Fact]) -> float:
+        """The facts' total; approximate where any of them is."""
+        total = float(sum(f["value"] for f in facts))
+        if any(f.get("approx") for f in facts):
+            self.rough.add(total)
+        return total
 
     def cite(self, facts: list[Fact]) -> str:
         years = sorted({int(str(y)) for f in facts if str(y := f["dims"].get(YEAR)).isdigit()})  # not a 계
@@ -109,7 +120,7 @@ class Composer:
 
     def total(self, facts: list[Fact], over: str, ctx: str) -> tuple[Reply, Derived]:
         m = facts[0]["measure"]
-        total = float(sum(f["value"] for f in facts))
+        total = self.sum(facts)
         body = (
             f"{ctx}의 {K.dim_label(over)} {len(facts):,}개 {self.label(m)} 합계는 {self.val(total, m)}입니다."
         )
@@ -189,7 +200,7 @@ class Composer:
     ) -> tuple[Reply, Derived]:
         """``a``'s share of the file's own total row ``whole`` where it has one, else of the parts' sum."""
         m = a["measure"]
-        total = whole["value"] if whole is not None else float(sum(f["value"] for f in facts))
+        total = whole["value"] if whole is not None else self.sum(facts)
         an = K.value_phrase(over, a["dims"][over])
         of = f"{K.dim_label(over)} 전체(계)" if whole is not None else f"{K.dim_label(over)} 전체 합계"
         body = (
@@ -211,7 +222,7 @@ class Composer:
     def distribution(self, facts: list[Fact], over: str, ctx: str) -> tuple[Reply, Derived]:
         """Each value's share of the whole ('남녀 비율'): every part, its figure and its percent."""
         m = facts[0]["measure"]
-        total = float(sum(f["value"] for f in facts))
+        total = self.sum(facts)
         ids = [f["fact_id"] for f in facts]
         ranked = sorted(facts, key=lambda f: -f["value"])
         top, rest = (ranked, []) if len(ranked) <= 10 else (ranked[:8], ranked[8:])
@@ -224,7 +235,7 @@ class Composer:
             {"op": "share", "of": [f["fact_id"], *ids], "value": f["value"] / total * 100} for f in top
         ]
         if rest:
-            other = float(sum(f["value"] for f in rest))
+            other = self.sum(rest)
             rest_id = "sum:" + hashlib.sha1("|".join(f["fact_id"] for f in rest).encode()).hexdigest()[:12]
             derived.append({"op": "sum", "id": rest_id, "of": [f["fact_id"] for f in rest], "value": other})
             derived.append({"op": "share", "of": [rest_id, *ids], "value": other / total * 100})
