@@ -248,6 +248,7 @@ def cands(qid, codes):
 
 def abstain(*qids):
     for qid in qids:
+        assert qid not in ANS, qid
         ANS[qid] = {"id": qid, "answerable": False, "kind": "abstain"}
 
 
@@ -330,8 +331,7 @@ cands("s100", candidates("부비동염", set(SEX[(SEX["성별"] == "남") & (SEX
 cands("s101", candidates("백내장", set(SEX[SEX["입원외래구분"] == "입원"]["주상병코드"])))
 cands("s102", candidates("골다공증", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "외래")]["주상병코드"])))
 cands("s104", candidates("심근경색", set(SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "입원")]["주상병코드"])))
-C34 = code_by_en("Malignant neoplasm of bronchus and lung")
-number("s126", sex(C34, "여", "입원", P), "명")
+number("s126", sex("C34", "여", "입원", P), "명")
 number("s128", sex(E11, "남", "외래", N), "건")
 number("s129", sex(E11, "남", "외래", T) / sex(E11, "남", "외래", N), "원")
 number("s134", sex(code_by_name("감기"), "남", "외래", P), "명")
