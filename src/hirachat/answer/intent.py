@@ -44,6 +44,7 @@ class Intent:
     named: dict[str, str] = field(default_factory=dict)  # code → the name written next to it
     candidates: list[tuple[str, list[str]]] = field(default_factory=list)  # a name several codes carry
     mismatch: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, code, the name's codes)
+    words: list[dict[str, Any]] = field(default_factory=list)  # every morpheme and the pass that claimed it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class Intent:
             "term": self.term,
             "ages": [{"from": a.lo, "below": a.hi, "surface": a.surface} for a in self.ages],
             "carried": self.carried,
+            "unclaimed": self.unknown,
         }
 
     def state(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from hirachat.answer.ages import is_age_dimension
+from hirachat.answer.morph import morphemes
 from hirachat.data.schema import MONTH, QUARTER, YEAR
 from hirachat.data.store import FactStore, TableInfo
 from hirachat.vocab import Vocab, current
@@ -411,7 +412,13 @@ class Names:
             k = _PARTICLE.sub("", k)
         if len(k) < 2:
             return set()
-        hits = {code for key, code in self.keys if k in key}
+        # a word of two letters names a code only where it is a morpheme of the name ('폐렴' of 바이러스폐렴;
+        # '중구' is not one of 호중구, a word of a blood disease's name): not any two letters inside a word
+        hits = {
+            code
+            for key, code in self.keys
+            if k in key and (len(k) > 2 or k in morphemes(self.official[code]))
+        }
         if (
             not hits
         ):  # '아토피 피부염' = 아토피성 피부염, '대퇴골 골절' = 대퇴골의 골절: every word in the name

@@ -83,4 +83,6 @@ def reading(
         line += f" (「{display_title(table)}」)"
     if it.carried:
         line += f" — 이전 질문에서 이어받음: {', '.join(it.carried)}"
+    if it.unknown:  # the accounting: words no reading claimed (the answer is a refusal naming them)
+        line += f" — 이해하지 못한 말: {', '.join(it.unknown)}"
     return line

@@ -25,7 +25,7 @@ import numpy as np
 
 from hirachat import korean as K
 from hirachat.answer.lexicon import squash
-from hirachat.answer.understand import kiwi
+from hirachat.answer.morph import kiwi
 from hirachat.data.schema import YEAR
 from hirachat.data.store import FactStore
 from hirachat.query.cards import card

@@ -116,6 +116,8 @@ class AskService:
             out["reason"] = ans.reason
         if ans.reply.hints:
             out["similar"] = ans.reply.hints
+        if ans.intent is not None and getattr(ans.intent, "words", None):
+            out["words"] = ans.intent.words  # every morpheme and the reading that claimed it (None: unread)
         if ans.context is not None:
             out["context"] = (
                 ans.context.state()

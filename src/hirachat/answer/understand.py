@@ -13,22 +13,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date
-from functools import lru_cache
-from typing import Any
 
+from hirachat.answer.accounting import CONTENT, Claim, Morpheme, account
 from hirachat.answer.ages import parse_question
 from hirachat.answer.followup import elliptical, follow
 from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, cue, name_key
+from hirachat.answer.morph import kiwi
 from hirachat.answer.names import asks_master, link_names, named_codes
 
-_YEAR = re.compile(r"(?<![\d.,])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")
+_YEAR = re.compile(r"(?<![\d.,A-Za-z])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")  # N1902 is a code
 _YEAR_RANGE = re.compile(
     r"((?:19|20)\d{2}|\d{2}(?=\s*년))\s*년?(?:도)?\s*(?:~|-|→|->|부터|에서)\s*((?:19|20)\d{2}|\d{2}(?=\s*년))\s*년?(?:도)?\s*(?:까지)?"
 )
 # '19년', '15년도': two-digit years (not '5년 전', '10년간')
-_YEAR2 = re.compile(r"(?<![\d.,])(\d{2})\s*년(?:도)?(?!\s*(?:전|후|간|동안|이상|이하|만|째))")
+_YEAR2 = re.compile(
+    r"(?<![\d.,A-Za-z])(\d{2})\s*년(?:도)?(?!\s*(?:(?:전|후)(?![가-힣])|간|동안|이상|이하|만|째|치))"
+)
 _QUARTER = re.compile(r"(?<!\d)([1-4])\s*분기")
 _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*월(?!\s*평균)")
 # months taken together: a half year, or 'N~M월' / 'N월부터 M월까지'
@@ -43,21 +46,33 @@ _K = re.compile(r"(?:상위|하위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|�
 _PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|(?<!\d)1년\s*전(?![가-힣]))")
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
-_NUMBER_LEFT = re.compile(r"\d{3,}")
 _HANGUL_CHAR = re.compile(r"[가-힣]")
-_CONTENT = {"NNG", "NNP", "SL", "SH", "XR"}
+# the length of the period asked: '1년치', '3년간', '2년 동안', '열두 달', '12개월'
+_LENGTH = re.compile(r"(?<![\d가-힣])(\d{1,2}|[가-힣]{1,3}?)\s*(년\s*치|년\s*간|년\s*동안|개년|달|개월)")
+_LEVEL = re.compile(r"(\d)\s*단(?=\s*(?:상병|질병|코드|분류))")  # a KCD level: 3단 상병 = 3-letter codes
 
 
-@lru_cache(maxsize=1)
-def kiwi() -> Any:
-    from kiwipiepy import Kiwi
+def _counts(text: str, numerals: dict[str, int]) -> list[tuple[tuple[int, int], int, bool]]:
+    """Counts in words and ranges of ranks: (span, n, whether it is a rank's length): '상위 다섯 개',
+    '세 곳', '1~3위', '1,2,3위'."""
+    out: list[tuple[tuple[int, int], int, bool]] = []
+    for m in _RANK_RANGE.finditer(text):
+        out.append((m.span(), max(int(x) for x in re.findall(r"\d+", m.group(0))), True))
+    if not numerals:
+        return out
+    words = "|".join(sorted(map(re.escape, numerals), key=len, reverse=True))
+    top = re.compile(rf"(?:상위|하위|top|TOP|Top)\s*({words})(?![가-힣])")
+    counted = re.compile(
+        rf"(?<![가-힣\d])({words})\s*(?=개|곳|군데|가지|위|순위|과목|지역|시도|개소|종류|항목|품목)"
+    )
+    for pat, rank in ((top, True), (counted, False)):
+        for m in pat.finditer(text):
+            if not any(a < m.end() and m.start() < b for (a, b), _, _ in out):
+                out.append((m.span(), numerals[m.group(1)], rank))
+    return out
 
-    return Kiwi()
 
-
-def tokens(text: str) -> list[str]:
-    """Kiwi morphemes (forms), for single-syllable values and for BM25."""
-    return [t.form for t in kiwi().tokenize(text)]
+_RANK_RANGE = re.compile(r"(?<!\d)\d{1,2}\s*(?:(?:~|-|부터|,)\s*\d{1,2}\s*)+위(?:\s*까지)?")
 
 
 def _whole(found: list[tuple[tuple[int, int], str, str]], surface: str) -> bool:
@@ -109,7 +124,14 @@ def understand(
     text = re.sub(r"[\u200b-\u200f\ufeff]", "", text)
     text = _KOREAN_YEAR.sub(_korean_year, text)  # 이천이십일년 → 2021년: a year in words is never dropped
     it = Intent(text)
+    claims: list[Claim] = []  # what each pass read: (start, end, pass), offsets into ``text``
+
+    def claim(found: list[tuple[int, int]], by: str) -> list[tuple[int, int]]:
+        claims.extend(Claim(a, b, by) for a, b in found)
+        return found
+
     # a scope of a whole table (병원급 이상) unless a table holds it as a value (요양기관그룹 의원급)
+    claim([m.span() for m in SCOPE_PHRASES.finditer(text) if m.group(0) not in lex.surfaces], "scope")
     work = SCOPE_PHRASES.sub(
         lambda m: m.group(0) if m.group(0) in lex.surfaces else " " * len(m.group(0)), text
     )
@@ -161,10 +183,11 @@ def understand(
     for m in _MONTH.finditer(_blank(work, spans)):
         it.months.append(m.group(0))
         spans.append(m.span())
+    claim(spans, "period")
     it.previous_year = bool(_PREV_YEAR.search(work))
     values_at = [(e.start, e.end) for e in lex.entities(work) if len(e.surface) > 2]
     it.ages, it.age_words = parse_question(_blank(work, spans), dict(vocab.ages), values_at)
-    spans += [(a.start, a.end) for a in it.ages]
+    spans += claim([(a.start, a.end) for a in it.ages], "age")
     code_spans: dict[str, tuple[int, int]] = {}
     for pat in (_CODE, _CODE_LIKE):
         for m in pat.finditer(_blank(work, spans)):
@@ -172,6 +195,7 @@ def understand(
             it.codes.append(code)
             code_spans.setdefault(code, m.span())
             spans.append(m.span())
+            claim([m.span()], "code")
 
     # a long official name from a code master, written out, is that code before anything else reads it
     named_spans: list[tuple[int, int]] = []
@@ -183,16 +207,16 @@ def understand(
                 it.entities.append(Entity(lex.names.dim[code], code, m.group(0), -1, -1))
                 it.named[code] = lex.names.official[code]
                 named_spans.append(m.span())
-    spans += named_spans
+    spans += claim(named_spans, "name")
 
     # vocabulary words first, so that a value inside a word (입원 in 입원일수) is not taken for an entity
     rest = _blank(work, spans)
     found = {kind: lex.words[kind].find(rest) for kind in ("formula",)}
-    rest = _blank(rest, [sp for sp, _, _ in found["formula"]])
+    rest = _blank(rest, claim([sp for sp, _, _ in found["formula"]], "formula"))
     per_unit = lex.words["per_unit"].find(rest)
-    rest = _blank(rest, [sp for sp, _, _ in per_unit])
+    rest = _blank(rest, claim([sp for sp, _, _ in per_unit], "formula"))
     measures = lex.words["measure"].find(rest)
-    rest = _blank(rest, [sp for sp, _, _ in measures])
+    rest = _blank(rest, claim([sp for sp, _, _ in measures], "measure"))
     m_spans: dict[str, tuple[int, int]] = {}
     for sp, name, surface in measures:
         if name not in it.measures:
@@ -203,12 +227,12 @@ def understand(
     dim_words = [
         d for d in lex.words["dim"].find(rest) if not _whole(lex.words["statistic"].find(d[2]), d[2])
     ]
-    rest = _blank(rest, [sp for sp, _, _ in dim_words])
+    rest = _blank(rest, claim([sp for sp, _, _ in dim_words], "dimension"))
     stats = lex.words["statistic"].find(rest)
-    rest = _blank(rest, [sp for sp, _, _ in stats])
+    rest = _blank(rest, claim([sp for sp, _, _ in stats], "statistic"))
     it.stats = list(dict.fromkeys(w for _, w, _ in stats))
     dim_words += lex.words["dim"].find(rest)
-    rest = _blank(rest, [sp for sp, _, _ in dim_words])
+    rest = _blank(rest, claim([sp for sp, _, _ in dim_words], "dimension"))
 
     if found["formula"] and per_unit:  # '1인당 본인부담금': a per-unit figure of a formula
         f = vocab.formula(found["formula"][0][1])
@@ -260,7 +284,7 @@ def understand(
     it.unknown += [
         f"{' '.join(sorted(e.surface for e in it.entities if e.dim == '시도'))} {w}" for w in not_found
     ]
-    rest = _blank(rest, [(e.start, e.end) for e in ents if e.start >= 0])
+    rest = _blank(rest, claim([(e.start, e.end) for e in ents if e.start >= 0], "value"))
     cue_pats = [
         cue(lex, n)
         for n in ("definition", "change", "comparison", "share", "ranking", "sum", "lowest", "trend", "times")
@@ -268,15 +292,18 @@ def understand(
     # a cue inside a word is not that cue (성장 in 음성장애): only matches that start a word are blanked
     rest = _blank(
         rest,
-        [
-            m.span()
-            for pat in (*cue_pats, _K, _PREV_YEAR)
-            for m in pat.finditer(rest)
-            if m.start() == 0
-            or not _HANGUL_CHAR.match(text[m.start() - 1])
-            or pat is _K
-            or len(m.group(0)) >= 3
-        ],
+        claim(
+            [
+                m.span()
+                for pat in (*cue_pats, _K, _PREV_YEAR)
+                for m in pat.finditer(rest)
+                if m.start() == 0
+                or not _HANGUL_CHAR.match(text[m.start() - 1])
+                or pat is _K
+                or len(m.group(0)) >= 3
+            ],
+            "operator",
+        ),
     )
     ktoks = kiwi().tokenize(rest)
     toks = [(t.form, t.tag) for t in ktoks]
@@ -285,11 +312,39 @@ def understand(
             e.dim == "성별" for e in it.entities
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
-    stop = set(vocab.stopwords)
+        claim([(t.start, t.start + t.len) for t in ktoks if t.form == tok and t.tag.startswith("N")], "value")
     it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
-    words = _content_words(ktoks, stop, text)
-    it.unknown += [w for w in words if not any(w in n for n in it.named.values())]
-    it.unknown += _NUMBER_LEFT.findall(_blank(rest, [m.span() for m in _K.finditer(rest)]))
+    for name in it.named.values():  # '급성 기관지염(J20)': the words naming a code are that code's
+        claim([m.span() for m in re.finditer(re.escape(name), text)], "name")
+    whole = kiwi().tokenize(text)
+    ranked_cue = bool(cue(lex, "ranking").search(work))
+    sizes = {len({x.value for x in it.entities if x.dim == e.dim}) for e in it.entities}
+    sizes |= {len(set(it.years)), len(set(it.months))}
+    counts: list[int] = []
+    for sp, n, rank in _counts(work, vocab.numerals):  # a count is a rank's length or what was named
+        if rank or ranked_cue or n in sizes:
+            claim([sp], "number")
+            counts += [n] if rank or ranked_cue else []
+    for m in _LENGTH.finditer(work):  # '1년치', '3년간', '열두 달': the length of the period asked
+        n = int(m.group(1)) if m.group(1).isdigit() else vocab.numerals.get(m.group(1), 0)
+        months = m.group(2) in ("달", "개월")
+        if (n == 12 and months and not it.months) or (
+            not months and (n == len(set(it.years)) or (n == 1 and len(set(it.years)) <= 1))
+        ):
+            claim([m.span()], "period")
+    for i, t in enumerate(whole):  # '상위 3개 과', '제일 많은 도': a one-letter noun naming a breakdown
+        said = vocab.dimension_nouns.get(t.form) if t.tag == "NNG" else None
+        found_dim = lex.words["dim"].find(said) if said else []
+        if found_dim:
+            span = (t.start, t.start + t.len)
+            if i and whole[i - 1].tag == "MM" and whole[i - 1].form in ("그", "이", "해당", "저"):
+                claim([span], "followup")  # '그 병으로': the previous turn's value
+            else:
+                claim([span], "dimension")
+                dim_words.append((span, found_dim[0][1], t.form))
+    claim([m.span() for m in _LEVEL.finditer(work) if m.group(1) == "3"], "code")  # '3단상병': KCD 3 letters
+    morphemes, unclaimed = account(text, whole, claims, set(vocab.stopwords))
+    it.unknown += unclaimed
 
     # what a table is about, in its own title's words (다빈도 상병, 소분류): accounted for, and they pick it
     it.subjects += [w for w in it.unknown if lex.subject_tables(w) is not None]
@@ -303,7 +358,7 @@ def understand(
     compared = any(len({x.value for x in it.entities if x.dim == e.dim}) >= 2 for e in it.entities)
     if re.search(r"어디|어느\s*곳|어느\s*지역|어느\s*시도", work) and not compared:
         it.over = it.over or "시도"  # 'A와 B 중 어디가' compares the two named; '어디가 가장' asks a 시도
-    ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))]
+    ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))] + counts
     it.k = max(ks) if ks else None  # "1위부터 3위까지" asks for 3
     it.lowest = bool(cue(lex, "lowest").search(work))
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
@@ -312,37 +367,23 @@ def understand(
     if asks_master(it, text, lex):
         it.qtype = "master"
         it.unknown = [w for w in it.unknown if w.upper() not in vocab.master_words]
+    it.words = [m.as_dict() for m in _settle(morphemes, unclaimed, it)]
     if previous is not None and elliptical(it, work, lex):
-        return follow(it, previous, changed=bool(cue(lex, "change").search(work)))
+        return replace(follow(it, previous, changed=bool(cue(lex, "change").search(work))), words=it.words)
     return it
 
 
-def _content_words(toks: list[Any], stop: set[str], text: str) -> list[str]:
-    """Content words nothing accounted for; adjacent pieces are one word (Kiwi splits an unknown
-    '치주' into 치 + 주 once its neighbours are blanked). A piece left of a word whose stem was read
-    ('았어' of 많았어) is grammar: in the whole question ``text`` it is an ending, not a content word
-    (the question is tokenized again only when a piece is left)."""
-    words: list[tuple[str, list[str], int]] = []  # (word, parts, end)
-    whole: list[Any] | None = None
-    for t in toks:
-        if t.tag not in _CONTENT:
-            continue
-        whole = kiwi().tokenize(text) if whole is None else whole
-        inside = [w for w in whole if w.start < t.start + t.len and t.start < w.start + w.len]
-        if inside and not any(w.tag in _CONTENT for w in inside):
-            continue
-        if words and words[-1][2] == t.start:
-            w, parts, _ = words[-1]
-            words[-1] = (w + t.form, [*parts, t.form], t.start + t.len)
-        else:
-            words.append((t.form, [t.form], t.start + t.len))
-    return [
-        w
-        for w, parts, _ in words
-        if w not in stop
-        and not all(p in stop for p in parts)
-        and (len(w) >= 2 or (len(parts) == 1 and toks and any(x.form == w and x.tag == "SL" for x in toks)))
-    ]
+def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list[Morpheme]:
+    """The accounting after the word-level readers: a word read as a table's subject, a code master's name
+    or a master attribute is claimed by that reading; what is still unknown stays unclaimed."""
+    readings = {w: ("subject" if w in it.subjects else "name") for w in unclaimed if w not in it.unknown}
+    out = []
+    for m in morphemes:
+        if m.by is None and m.tag in CONTENT:
+            by = next((r for w, r in readings.items() if m.form in w), None)
+            m = Morpheme(m.form, m.tag, m.start, m.end, by)
+        out.append(m)
+    return out
 
 
 def _disambiguate(ents: list[Entity], lex: Lexicon) -> tuple[list[Entity], list[str]]:

@@ -104,6 +104,8 @@ class Vocab(_Strict):
     master_changes: dict[str, tuple[str, ...]] = {}  # 신설 / 변경 / 삭제 → its words
     master_kinds: dict[str, str] = {}  # procedure / drug / disease / atc → the words that ask for that master
     master_words: tuple[str, ...] = ()  # words of a question about a code master itself, never unknown
+    numerals: dict[str, int] = {}  # counts said in words (다섯 개, 상위 세 곳, 열두 달)
+    dimension_nouns: dict[str, str] = {}  # one-letter nouns naming a breakdown (과 → 진료과목), as nouns only
 
     @field_validator("master_kinds")
     @classmethod
