@@ -44,6 +44,11 @@ class Intent:
     named: dict[str, str] = field(default_factory=dict)  # code → the name written next to it
     candidates: list[tuple[str, list[str]]] = field(default_factory=list)  # a name several codes carry
     mismatch: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, code, the name's codes)
+    places: list[tuple[str, list[str]]] = field(default_factory=list)  # a 시군구 name in several 시도
+    # values the conversation named before this turn's, per dimension (years and months too, as text):
+    # '그 사이에 몇 % 늘었어?', '두 지역 합치면?' read them
+    earlier: dict[str, list[str]] = field(default_factory=dict)
+    orphan: bool = False  # a follow-up ('그럼 부산은?') with no previous turn to follow
     words: list[dict[str, Any]] = field(default_factory=list)  # every morpheme and the pass that claimed it
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,4 +84,5 @@ class Intent:
         kw["ages"] = [AgeAsk(**a) for a in kw.get("ages", [])]
         kw["candidates"] = [(name, list(codes)) for name, codes in kw.get("candidates", [])]
         kw["mismatch"] = [(a, b, list(c)) for a, b, c in kw.get("mismatch", [])]
+        kw["places"] = [(w, list(s)) for w, s in kw.get("places", [])]
         return cls(**kw)

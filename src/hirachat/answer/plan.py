@@ -62,6 +62,13 @@ class Planner:
         if self.book is not None and (found := self.book.answer(it)) is not None:
             return found
         try:
+            if it.orphan:
+                raise Abstain(
+                    "followup",
+                    "이어서 물을 앞의 질문이 없습니다. 무엇에 대한 질문인지 연도, 대상, 항목을 넣어 다시 물어봐 "
+                    "주세요(예: 2023년 J20 여자 환자수).",
+                    None,
+                )
             if it.qtype == "master" and not it.unknown:
                 return self._master(it)
             self._unapplicable(it)
@@ -88,6 +95,7 @@ class Planner:
                 a.table.table_id if a.table else None,
                 query={"op": "abstain", "reason": a.reason, **it.as_dict()},
                 reason=a.reason,
+                choices=a.choices,
                 extra=[*a.extra, *it.years],
                 strip=[display_title(a.table)] if a.table else [],
                 interpretation=reading(it, a.table),
@@ -286,6 +294,16 @@ class Planner:
                 f"'{word}'에 해당하는 상병이 여러 개입니다: {listed}{more}. 어느 것인지 코드나 정확한 이름으로 "
                 "다시 물어봐 주세요.",
                 None,
+                choices=[it.text.replace(word, c, 1) for c in codes[:20]],
+            )
+        if it.places:  # '고성군' is in 강원 and in 경남: which one, never their sum
+            word, sidos = it.places[0]
+            raise Abstain(
+                "ambiguous",
+                f"'{word}'은(는) 여러 시도에 있습니다: {', '.join(f'{s} {word}' for s in sidos)}. 어느 곳인지 "
+                "시도와 함께 다시 물어봐 주세요.",
+                None,
+                choices=[it.text.replace(word, f"{s} {word}", 1) for s in sidos],
             )
         if it.stats:
             words = ", ".join(f"'{w}'" for w in it.stats)
@@ -439,6 +457,13 @@ class Planner:
                     t,
                     [float(y) for y in have],
                 )
+        elif it.qtype == "change" and len(set(it.years)) == 1 and len(it.months) < 2:
+            raise Abstain(  # '2019년 진료비 몇 % 늘었어?': from which year is not said; never a guess
+                "ambiguous",
+                f"{it.years[0]}년 한 해만으로는 증감을 계산할 수 없습니다. 비교할 연도를 함께 물어봐 주세요"
+                f"(예: {it.years[0] - 1}년 대비 {it.years[0]}년).",
+                t,
+            )
         else:
             years = sorted(set(it.years))
         for y in years:
@@ -584,6 +609,7 @@ class Planner:
             lowest=it.lowest,
             ranked=it.ranked,
             percent=bool(cue(self.lex, "percent").search(it.text)),
+            times=bool(cue(self.lex, "times").search(it.text)),
             formula=it.formula,
             figure=it.derived,
             resolved=resolved,

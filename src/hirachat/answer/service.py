@@ -114,6 +114,8 @@ class AskService:
             out["generated_tokens"] = written.generated_tokens
         if ans.reason:
             out["reason"] = ans.reason
+        if ans.choices:
+            out["choices"] = ans.choices  # a question back: the question read each way (ask one to pick it)
         if ans.reply.hints:
             out["similar"] = ans.reply.hints
         if ans.intent is not None and getattr(ans.intent, "words", None):

@@ -280,6 +280,7 @@ def understand(
                 ents.append(Entity(hits[0], value, code, s0, s1))
                 break
     it.codes = [c for c in it.codes if not any(e.surface == c for e in ents)]
+    it.places = [(w, s) for w, s in _places([*it.entities, *ents], lex)]
     it.entities, not_found = _disambiguate([*it.entities, *ents], lex)
     it.unknown += [
         f"{' '.join(sorted(e.surface for e in it.entities if e.dim == '시도'))} {w}" for w in not_found
@@ -320,6 +321,8 @@ def understand(
     ranked_cue = bool(cue(lex, "ranking").search(work))
     sizes = {len({x.value for x in it.entities if x.dim == e.dim}) for e in it.entities}
     sizes |= {len(set(it.years)), len(set(it.months))}
+    if previous is not None:  # '두 지역', '둘 합치면': the value this turn keeps and the ones named before
+        sizes |= {len(v) + 1 for v in previous.earlier.values()}
     counts: list[int] = []
     for sp, n, rank in _counts(work, vocab.numerals):  # a count is a rank's length or what was named
         if rank or ranked_cue or n in sizes:
@@ -368,8 +371,12 @@ def understand(
         it.qtype = "master"
         it.unknown = [w for w in it.unknown if w.upper() not in vocab.master_words]
     it.words = [m.as_dict() for m in _settle(morphemes, unclaimed, it)]
+    if previous is None and cue(lex, "followup").search(work) and not (it.measures or it.formula):
+        it.orphan = True  # '그럼 부산은?' as the first question: nothing to follow, never another question
     if previous is not None and elliptical(it, work, lex):
-        return replace(follow(it, previous, changed=bool(cue(lex, "change").search(work))), words=it.words)
+        moved = bool(cue(lex, "change").search(work) or cue(lex, "moved").search(work))
+        summed = bool(cue(lex, "sum").search(work))
+        return replace(follow(it, previous, changed=moved, summed=summed), words=it.words)
     return it
 
 
@@ -383,6 +390,18 @@ def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list
             by = next((r for w, r in readings.items() if m.form in w), None)
             m = Morpheme(m.form, m.tag, m.start, m.end, by)
         out.append(m)
+    return out
+
+
+def _places(ents: list[Entity], lex: Lexicon) -> list[tuple[str, list[str]]]:
+    """A 시군구 named by a form several 시도 share ('고성군', '중구') with no 시도 named: its readings."""
+    if any(e.dim == "시도" for e in ents):
+        return []
+    out: list[tuple[str, list[str]]] = []
+    for e in ents:
+        parents = lex.parents.get((e.dim, e.value), set())
+        if len(parents) >= 2 and all(w != e.surface for w, _ in out):
+            out.append((e.surface, sorted(parents)))
     return out
 
 
@@ -417,8 +436,9 @@ def _qtype(it: Intent, work: str, lex: Lexicon) -> str:
         return "change"
     if cue(lex, "comparison").search(work) and (same_dim or len(set(it.codes)) >= 2):
         return "comparison"
-    if cue(lex, "share").search(work):
-        return "share"
+    if cue(lex, "share").search(work):  # '몇 % 늘었어' is a change, never a share
+        moved = cue(lex, "moved").search(work) and not cue(lex, "portion").search(work)
+        return "change" if moved and not cue(lex, "comparison").search(work) else "share"
     if cue(lex, "ranking").search(work) or (it.k and it.over):
         return "ranking"
     if cue(lex, "sum").search(work):

@@ -392,7 +392,7 @@ class Run:
             }
             if a not in months or b not in months:
                 raise Abstain("entity", "두 달 모두에 해당하는 자료가 없습니다.", self.t)
-            reply, d = self.c.change(months[a], months[b], self.ctx(without=MONTH), MONTH)
+            reply, d = self.c.change(months[a], months[b], self.ctx(without=MONTH), MONTH, self.q.times)
             self.derived += d
             self.query["over"] = [MONTH]
             return reply
@@ -400,7 +400,7 @@ class Run:
         parts = {int(f["dims"][YEAR]): f for f in self.groups(self.for_open(self.open, [YEAR]), m, [YEAR])}
         if y1 not in parts or y2 not in parts:
             raise Abstain("entity", "두 해 모두에 해당하는 자료가 없습니다.", self.t)
-        reply, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR))
+        reply, d = self.c.change(parts[y1], parts[y2], self.ctx(without=YEAR), times=self.q.times)
         self.derived += d
         if len(self.years) > 2:  # a trend: the whole series, then the change from first to last
             series = ", ".join(f"{y}년 {self.c.val(parts[y]['value'], m)}" for y in self.years if y in parts)

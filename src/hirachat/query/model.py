@@ -40,6 +40,7 @@ class Query:
     lowest: bool = False
     ranked: bool = False
     percent: bool = False  # a comparison also as "A는 B의 x%"
+    times: bool = False  # a change also as a multiple ("2019년은 2013년의 약 0.37배")
     formula: dict[str, Any] | None = None  # {"op": ratio|diff, "a", "b", "percent"} over figure names
     figure: str | None = None  # the formula's name as asked ("1인당 진료비")
     resolved: dict[str, str] = field(default_factory=dict)  # figure name → the table's column
@@ -70,6 +71,7 @@ class Answer:
     extra: list[float] = field(default_factory=list)  # numbers the answer may state besides facts (years)
     strip: list[str] = field(default_factory=list)  # names whose digits are not numbers (titles)
     interpretation: str = ""  # one Korean line: the query as understood ("이해한 질문: …")
+    choices: list[str] = field(default_factory=list)  # a question back: the question read each possible way
     intent: Any = None  # the planner's reading (an Intent): what a follow-up question builds on
     context: Any = (
         None  # the reading the next turn continues from (this one's, or the one before a definition)
@@ -129,7 +131,13 @@ class Answer:
 
 class Abstain(Exception):
     def __init__(
-        self, reason: str, text: str, table: TableInfo | None = None, extra: list[float] | None = None
+        self,
+        reason: str,
+        text: str,
+        table: TableInfo | None = None,
+        extra: list[float] | None = None,
+        choices: list[str] | None = None,
     ):
         super().__init__(text)
         self.reason, self.text, self.table, self.extra = reason, text, table, extra or []
+        self.choices = choices or []  # a question back: each choice is the question, read one way

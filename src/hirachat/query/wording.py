@@ -171,8 +171,11 @@ class Composer:
             body = f"{head} {K.josa(hn, '이/가')} {ln}보다 {self.val(diff, m)} 많습니다."
         return self.finish(body, [a, b], [m]), derived
 
-    def change(self, old: Fact, new: Fact, ent: str, period: str = YEAR) -> tuple[Reply, Derived]:
-        """From ``old`` to ``new``: two years, or two months of one year (``period`` = 월)."""
+    def change(
+        self, old: Fact, new: Fact, ent: str, period: str = YEAR, times: bool = False
+    ) -> tuple[Reply, Derived]:
+        """From ``old`` to ``new``: two years, or two months of one year (``period`` = 월); ``times``: also
+        as a multiple ('몇 배')."""
         m = old["measure"]
         p1, p2 = K.value_phrase(period, old["dims"][period]), K.value_phrase(period, new["dims"][period])
         diff = new["value"] - old["value"]
@@ -193,6 +196,10 @@ class Composer:
             derived.append({"op": "pct_change", "of": [old["fact_id"], new["fact_id"]], "value": pct * 100})
         else:
             body += f" {word}했습니다."
+        if times and old["value"]:
+            ratio = new["value"] / old["value"]
+            body += f" {K.josa(p2, '은/는')} {p1}의 약 {format_number(ratio)}배입니다."
+            derived.append({"op": "ratio", "of": [new["fact_id"], old["fact_id"]], "value": ratio})
         return self.finish(body, [old, new], [m]), derived
 
     def share(

@@ -37,6 +37,8 @@ CUE_NAMES = (
     "top",
     "order",
     "percent",
+    "moved",
+    "portion",
     "asks_name",
     "asks_code",
     "master_name",
