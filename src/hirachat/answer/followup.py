@@ -112,6 +112,8 @@ def follow(it: Intent, prev: Intent, changed: bool = False, summed: bool = False
         out.over = it.over or prev.over
     elif it.k:
         out.k = it.k
+    if it.rank_at is not None:
+        out.rank_at, out.k = it.rank_at, None
     if it.over and it.qtype == "lookup" and prev.qtype in ("ranking", "share"):
         out.over = it.over
     if it.previous_year:

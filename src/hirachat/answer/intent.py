@@ -29,6 +29,7 @@ class Intent:
     over: str | None = None  # dimension named as the grouping ("진료과목별", "어느 지역")
     k: int | None = None
     lowest: bool = False
+    rank_at: int | None = None  # one place asked ('7위는?', '세 번째')
     term: str | None = None
     previous_year: bool = False
     trend: bool = False

@@ -27,6 +27,7 @@ from hirachat.query.reply import CITE, DEFINITION_SOURCE, Reply
 from hirachat.query.wording import NO_DATA, Composer, display_title, scope_of
 
 RANK_DIMS = ("순위", "상병명", "행위명")
+ORDER_MAX = 20  # '많은 순서대로 쭉': the whole order, up to twenty
 
 
 class Planner:
@@ -605,7 +606,8 @@ class Planner:
             years=years,
             over=over,
             # '종별 순위' with no count: the whole order (up to ten), not the top three
-            k=it.k or (1 if top else 10 if cue(self.lex, "order").search(it.text) else 3),
+            k=it.k or (1 if top else ORDER_MAX if cue(self.lex, "order").search(it.text) else 3),
+            at=it.rank_at,
             lowest=it.lowest,
             ranked=it.ranked,
             percent=bool(cue(self.lex, "percent").search(it.text)),

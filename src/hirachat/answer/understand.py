@@ -72,6 +72,7 @@ def _counts(text: str, numerals: dict[str, int]) -> list[tuple[tuple[int, int], 
     return out
 
 
+_AT = re.compile(r"(?<![\d~\-,])(\d{1,2})\s*(?:위|등)(?!\s*(?:까지|안|이내|권|부터))")
 _RANK_RANGE = re.compile(r"(?<!\d)\d{1,2}\s*(?:(?:~|-|부터|,)\s*\d{1,2}\s*)+위(?:\s*까지)?")
 
 
@@ -140,7 +141,10 @@ def understand(
     terms = vocab.definitions()
     for term in sorted(terms, key=len, reverse=True):
         asked = term.replace(" ", "") in text.replace(" ", "") and cue(lex, "definition").search(text)
-        if asked and not _YEAR.search(text) and not _CODE.search(text):
+        # a figure asked about something ('여자 외래 환자수 제일 많은 상병 뭐야') is not the term's meaning
+        figure = any(cue(lex, n).search(work) for n in ("ranking", "sum", "comparison", "share", "change"))
+        others = [e for e in lex.entities(work) if e.surface.replace(" ", "") not in term.replace(" ", "")]
+        if asked and not _YEAR.search(text) and not _CODE.search(text) and not figure and not others:
             it.qtype, it.term = "definition", term
             return it
 
@@ -363,6 +367,9 @@ def understand(
         it.over = it.over or "시도"  # 'A와 B 중 어디가' compares the two named; '어디가 가장' asks a 시도
     ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))] + counts
     it.k = max(ks) if ks else None  # "1위부터 3위까지" asks for 3
+    at = [m for m in _AT.finditer(_blank(work, spans)) if not _RANK_RANGE.search(work)]
+    if len(at) == 1 and not re.search(r"(상위|하위|top|TOP|Top)\s*$", work[: at[0].start()]):
+        it.rank_at, it.k = int(at[0].group(1)), None  # '7위는?': that place, not the top seven
     it.lowest = bool(cue(lex, "lowest").search(work))
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
     it.trend = it.trend or bool(cue(lex, "trend").search(work))

@@ -295,22 +295,54 @@ class Run:
         over = self.q.over[0]
         base = self.for_open([d for d in self.open if d != over], [over])
         self.summed = None
+        base, blank = self.filled(base, self.measures[0], over)
         base, hidden = self.published(base, self.measures[0], over)
         parts = self.groups(base, self.measures[0], [over])
         if len(parts) < 2:
             raise Abstain("entity", f"{K.dim_label(over)} 순위를 매길 자료가 부족합니다.", self.t)
-        reply, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
+        if self.q.at is not None:  # '7위는?': the row at that place, or why there is none
+            at = self.c.rank_at(parts, over, self.ctx(), self.q.at, self.q.lowest)
+            if at is None:
+                more = "" if self.q.at <= len(parts) else f" 순위는 {len(parts)}위까지입니다."
+                raise Abstain(
+                    "entity",
+                    f"{K.dim_label(over)} {self.q.at}위에 해당하는 자료가 없습니다.{more}",
+                    self.t,
+                    [float(len(parts)), float(self.q.at)],
+                )
+            reply, d = at
+        else:
+            reply, d = self.c.ranking(parts, over, self.ctx(), self.q.k, self.q.lowest)
         if hidden:
             listed = ", ".join(hidden[:5]) + (f" 외 {len(hidden) - 5}개" if len(hidden) > 5 else "")
             reply.add(
                 "suppressed",
                 f"※ 값이 공개되지 않은('-') {K.dim_label(over)} {len(hidden)}개({listed})는 순위에서 뺐습니다.",
             )
+        if blank:
+            listed = ", ".join(blank[:5]) + (f" 외 {len(blank) - 5}개" if len(blank) > 5 else "")
+            reply.add(
+                "suppressed",
+                f"※ 값이 비어 있는 {K.dim_label(over)} {len(blank)}개({listed})는 순위에서 뺐습니다.",
+            )
         self.derived += d
         summed = bool(base[over].duplicated().any())  # a code's own rank and name are not summed over
         self.summed = ("·".join(x for x in self.open if x != over) or None) if summed else None
         self.query.update(over=over, k=self.q.k)
         return reply
+
+    def filled(self, rows: pd.DataFrame, m: str, over: str) -> tuple[pd.DataFrame, list[str]]:
+        """A ranking over the groups whose cells hold a value: groups with a blank cell (not a '-') are
+        left out and named, never a reason to refuse the whole ranking. The lowest is refused (a blank may
+        be the least), and so is a ranking where blanks are most of the groups."""
+        empty = rows[m].isna() & ~_suppressed(rows, m)
+        if not empty.any():
+            return rows, []
+        blank = sorted({str(v) for v in rows.loc[empty, over]})
+        kept = rows[~rows[over].astype(str).isin(blank)]
+        if self.q.lowest or kept[over].nunique() < max(2, len(blank)):
+            self.x.check_values(self.t, rows, m)  # refuses, naming the blank cells
+        return kept, blank
 
     def published(self, rows: pd.DataFrame, m: str, over: str) -> tuple[pd.DataFrame, list[str]]:
         """A ranking over the values the file publishes: the groups holding a suppressed ('-') cell are

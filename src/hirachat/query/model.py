@@ -38,6 +38,7 @@ class Query:
     over: list[str] = field(default_factory=list)  # the dimension(s) ranked, shared or summed over
     k: int = 3
     lowest: bool = False
+    at: int | None = None  # one place of the order ('7위는?'), not the top k
     ranked: bool = False
     percent: bool = False  # a comparison also as "A는 B의 x%"
     times: bool = False  # a change also as a multiple ("2019년은 2013년의 약 0.37배")

@@ -49,6 +49,14 @@ SYNTHETIC_NOTE = "※ 합성(가상) 데이터로 만든 예시입니다."
 NO_DATA = "죄송하지만 해당 질문에 답할 자료가 없습니다."
 
 
+def ranks(ordered: list[Fact], sign: int) -> list[int]:
+    """Competition ranks of facts already in order: tied values share a place (1, 2, 2, 4)."""
+    out: list[int] = []
+    for i, f in enumerate(ordered):
+        out.append(out[-1] if i and ordered[i - 1]["value"] == f["value"] else i + 1)
+    return out
+
+
 class Composer:
     """Wording for one table. With an ``rng``, measure labels vary (training data); without, they are canonical."""
 
@@ -136,7 +144,10 @@ class Composer:
         sign = 1 if lowest else -1
         ordered = sorted(facts, key=lambda f: (sign * f["value"], str(f["dims"][over])))
         k = min(k, len(ordered))
+        while k < len(ordered) and ordered[k]["value"] == ordered[k - 1]["value"]:
+            k += 1  # a tie at the last place asked: every tied row, never one of them by its name
         ids = [f["fact_id"] for f in facts]
+        place = [ranks(ordered, sign)[i] for i in range(k)]
         if k == 1:
             top = ordered[0]
             most = "가장 적은" if lowest else "가장 많은"
@@ -145,12 +156,36 @@ class Composer:
                 f"{K.value_phrase(over, top['dims'][over])}({self.val(top['value'], m)})입니다."
             )
             return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": 1}]
+        tied = {p for p in place if place.count(p) > 1}
         items = ", ".join(  # a list: each amount once (the table under the answer has the 억/조 form)
-            f"{i + 1}위 {K.value_phrase(over, f['dims'][over])} {self.short(f['value'], m)}"
+            f"{'공동 ' if place[i] in tied else ''}{place[i]}위 {K.value_phrase(over, f['dims'][over])} "
+            f"{self.short(f['value'], m)}"
             for i, f in enumerate(ordered[:k])
         )
         body = f"{ctx}의 {K.by(K.dim_label(over))} {self.label(m)} {'하위' if lowest else '상위'} {k}개는 {items}입니다."
-        return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": i + 1} for i in range(k)]
+        return self.finish(body, facts, [m]), [{"op": "rank", "of": ids, "value": p} for p in place]
+
+    def rank_at(
+        self, facts: list[Fact], over: str, ctx: str, at: int, lowest: bool = False
+    ) -> tuple[Reply, Derived] | None:
+        """The row(s) at one place of the order ('7위는?'): tied rows together; None when no row is at
+        that place."""
+        m = facts[0]["measure"]
+        sign = 1 if lowest else -1
+        ordered = sorted(facts, key=lambda f: (sign * f["value"], str(f["dims"][over])))
+        chosen = [f for f, p in zip(ordered, ranks(ordered, sign), strict=True) if p == at]
+        if not chosen:
+            return None
+        named = ", ".join(
+            f"{K.value_phrase(over, f['dims'][over])}({self.val(f['value'], m)})" for f in chosen
+        )
+        tie = f"공동 {at}위({len(chosen)}개)" if len(chosen) > 1 else f"{at}위"
+        body = (
+            f"{ctx}의 {K.by(K.dim_label(over))} {self.label(m)} {'하위 ' if lowest else ''}{K.josa(tie, '은/는')} "
+            f"{named}입니다 (전체 {len(facts)}개 중)."
+        )
+        ids = [f["fact_id"] for f in facts]
+        return self.finish(body, chosen, [m]), [{"op": "rank", "of": ids, "value": at}]
 
     def comparison(self, a: Fact, b: Fact, over: str, ctx: str) -> tuple[Reply, Derived]:
         m = a["measure"]
