@@ -49,6 +49,7 @@ class Intent:
     # values the conversation named before this turn's, per dimension (years and months too, as text):
     # '그 사이에 몇 % 늘었어?', '두 지역 합치면?' read them
     earlier: dict[str, list[str]] = field(default_factory=dict)
+    each: bool = False  # '각각': every value of the breakdown named, one by one
     orphan: bool = False  # a follow-up ('그럼 부산은?') with no previous turn to follow
     words: list[dict[str, Any]] = field(default_factory=list)  # every morpheme and the pass that claimed it
 

@@ -545,7 +545,7 @@ class Planner:
         if MONTH in filters and len(filters[MONTH]) >= 2:  # '1월 대비 12월': the months are what is compared
             asked = [f"{int(re.sub(r'[^0-9]', '', m)):02d}" for m in it.months]
             filters[MONTH] = list(dict.fromkeys(asked))  # in the order asked: from the first to the second
-            if len(filters[MONTH]) == 2 and cue(self.lex, "change").search(it.text):
+            if len(filters[MONTH]) == 2 and (cue(self.lex, "change").search(it.text) or it.qtype == "change"):
                 month_change = True
             else:
                 ents = {**ents, MONTH: filters[MONTH]}
@@ -591,6 +591,10 @@ class Planner:
             if len(years) >= 2 and it.over not in open_dims and not named:  # '2019~2021년 3년간 합계'
                 over = [YEAR]
                 _never_summed(t, measures, f"{years[0]}~{years[-1]}년의", "여러 해", "한 해씩")
+            elif cue(self.lex, "sum").search(it.text) and (it.over in open_dims or named):
+                # '입원 외래 합쳐서 환자 몇 명': a sum said over a breakdown; people are in several parts
+                said = K.dim_label(over[0])
+                _never_summed(t, measures, f"{said}별", f"여러 {said}", "각각의 값은 따로")
         elif op == "share" and it.over in open_dims:
             over = [it.over]  # '남녀 비율', '성별 비중': every value's share of the group
             measures = measures if self._needed(it) else measures[:1]

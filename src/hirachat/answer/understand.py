@@ -23,6 +23,7 @@ from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, cue, name_key
 from hirachat.answer.morph import kiwi
 from hirachat.answer.names import asks_master, link_names, named_codes
+from hirachat.vocab import Vocab
 
 _YEAR = re.compile(r"(?<![\d.,A-Za-z])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")  # N1902 is a code
 _YEAR_RANGE = re.compile(
@@ -350,6 +351,10 @@ def understand(
                 claim([span], "dimension")
                 dim_words.append((span, found_dim[0][1], t.form))
     claim([m.span() for m in _LEVEL.finditer(work) if m.group(1) == "3"], "code")  # '3단상병': KCD 3 letters
+    each = [m.span() for m in cue(lex, "each").finditer(work)]
+    if each and (dim_words or any(n >= 2 for n in sizes)):  # '남녀 각각', '시도별로 각각': one by one
+        it.each = bool(claim(each, "operator"))
+    anaphora = [c for c in claims if c.by == "followup"]  # '그 병으로': the previous turn's value
     morphemes, unclaimed = account(text, whole, claims, set(vocab.stopwords))
     it.unknown += unclaimed
 
@@ -373,14 +378,18 @@ def understand(
     it.lowest = bool(cue(lex, "lowest").search(work))
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
     it.trend = it.trend or bool(cue(lex, "trend").search(work))
+    if it.each and it.over:
+        _each(it, it.over, vocab)
     it.qtype = _qtype(it, work, lex)
     if asks_master(it, text, lex):
         it.qtype = "master"
         it.unknown = [w for w in it.unknown if w.upper() not in vocab.master_words]
     it.words = [m.as_dict() for m in _settle(morphemes, unclaimed, it)]
-    if previous is None and cue(lex, "followup").search(work) and not (it.measures or it.formula):
+    if previous is None and (
+        anaphora or (cue(lex, "followup").search(work) and not (it.measures or it.formula))
+    ):
         it.orphan = True  # '그럼 부산은?' as the first question: nothing to follow, never another question
-    if previous is not None and elliptical(it, work, lex):
+    if previous is not None and (anaphora or elliptical(it, work, lex)):
         moved = bool(cue(lex, "change").search(work) or cue(lex, "moved").search(work))
         summed = bool(cue(lex, "sum").search(work))
         return replace(follow(it, previous, changed=moved, summed=summed), words=it.words)
@@ -398,6 +407,17 @@ def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list
             m = Morpheme(m.form, m.tag, m.start, m.end, by)
         out.append(m)
     return out
+
+
+def _each(it: Intent, over: str, vocab: Vocab) -> None:
+    """'남녀 각각': a breakdown of two values (성별, 입원/외래) is the two side by side; a longer one is its
+    whole order."""
+    values = next((d.values for d in vocab.dimensions if d.name == over), ())
+    if len(values) == 2:
+        it.entities = [e for e in it.entities if e.dim != over]
+        it.entities += [Entity(over, v, v, -1, -1) for v in values]
+    else:
+        it.ranked, it.k = True, it.k or 20
 
 
 def _places(ents: list[Entity], lex: Lexicon) -> list[tuple[str, list[str]]]:

@@ -39,6 +39,7 @@ CUE_NAMES = (
     "percent",
     "moved",
     "portion",
+    "each",
     "asks_name",
     "asks_code",
     "master_name",
