@@ -107,6 +107,8 @@ def follow(it: Intent, prev: Intent, changed: bool = False, summed: bool = False
         )
     else:
         carried.append(prev.derived or "·".join(prev.measures) or "")
+    if prev.qtype == "master" and (it.measures or it.formula):  # 'F20이 무슨 병?' → '그 병 환자는?': a figure
+        out.qtype = it.qtype
     if it.qtype != "lookup" and out.qtype != "change":
         out.qtype, out.k, out.lowest = it.qtype, it.k or prev.k, it.lowest
         out.over = it.over or prev.over

@@ -49,6 +49,7 @@ class Intent:
     # values the conversation named before this turn's, per dimension (years and months too, as text):
     # '그 사이에 몇 % 늘었어?', '두 지역 합치면?' read them
     earlier: dict[str, list[str]] = field(default_factory=dict)
+    excluded: list[Entity] = field(default_factory=list)  # values said to be left out ('약국은 빼고')
     each: bool = False  # '각각': every value of the breakdown named, one by one
     orphan: bool = False  # a follow-up ('그럼 부산은?') with no previous turn to follow
     words: list[dict[str, Any]] = field(default_factory=list)  # every morpheme and the pass that claimed it
@@ -83,6 +84,7 @@ class Intent:
         known = {f.name for f in fields(cls)}
         kw = {k: v for k, v in data.items() if k in known}
         kw["entities"] = [Entity(**e) for e in kw.get("entities", [])]
+        kw["excluded"] = [Entity(**e) for e in kw.get("excluded", [])]
         kw["ages"] = [AgeAsk(**a) for a in kw.get("ages", [])]
         kw["candidates"] = [(name, list(codes)) for name, codes in kw.get("candidates", [])]
         kw["mismatch"] = [(a, b, list(c)) for a, b, c in kw.get("mismatch", [])]

@@ -612,6 +612,11 @@ class Planner:
             # '종별 순위' with no count: the whole order (up to ten), not the top three
             k=it.k or (1 if top else ORDER_MAX if cue(self.lex, "order").search(it.text) else 3),
             at=it.rank_at,
+            excluded={
+                d: [e.value for e in it.excluded if e.dim == d]
+                for d in {e.dim for e in it.excluded}
+                if d in t.dims
+            },
             lowest=it.lowest,
             ranked=it.ranked,
             percent=bool(cue(self.lex, "percent").search(it.text)),

@@ -81,6 +81,8 @@ def reading(
     line = "이해한 질문: " + " · ".join(p for p in parts if p)
     if table is not None:
         line += f" (「{display_title(table)}」)"
+    if it.excluded:
+        line += f" · 제외: {', '.join(dict.fromkeys(e.value for e in it.excluded))}"
     if it.carried:
         line += f" — 이전 질문에서 이어받음: {', '.join(it.carried)}"
     if it.unknown:  # the accounting: words no reading claimed (the answer is a refusal naming them)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from hirachat.answer.accounting import CONTENT, Claim, Morpheme, account
 from hirachat.answer.ages import parse_question
@@ -351,6 +353,8 @@ def understand(
                 claim([span], "dimension")
                 dim_words.append((span, found_dim[0][1], t.form))
     claim([m.span() for m in _LEVEL.finditer(work) if m.group(1) == "3"], "code")  # '3단상병': KCD 3 letters
+    for m in cue(lex, "exclude").finditer(work):  # '약국은 빼고', '2022년 순위 말고': what is left out
+        _exclude(it, m, work, claim)
     each = [m.span() for m in cue(lex, "each").finditer(work)]
     if each and (dim_words or any(n >= 2 for n in sizes)):  # '남녀 각각', '시도별로 각각': one by one
         it.each = bool(claim(each, "operator"))
@@ -407,6 +411,30 @@ def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list
             m = Morpheme(m.form, m.tag, m.start, m.end, by)
         out.append(m)
     return out
+
+
+_BETWEEN = re.compile(r"^(?:\s|은|는|을|를|이|가|도|만|순위|자료|값|것|거|쪽|년)*$")
+
+
+def _exclude(
+    it: Intent, m: re.Match[str], work: str, claim: Callable[[list[tuple[int, int]], str], Any]
+) -> None:
+    """The value or year said right before an exclusion word is left out of the answer; an exclusion
+    with nothing before it to apply to is a word the question is refused over, never ignored."""
+    ents = [e for e in it.entities if 0 <= e.end <= m.start() and _BETWEEN.match(work[e.end : m.start()])]
+    years = [y for y in _YEAR.finditer(work[: m.start()]) if _BETWEEN.match(work[y.end() : m.start()])]
+    if ents:
+        e = max(ents, key=lambda x: x.end)
+        same = [x for x in it.entities if (x.start, x.end) == (e.start, e.end)]
+        it.entities = [x for x in it.entities if (x.start, x.end) != (e.start, e.end)]
+        it.excluded += same
+        claim([m.span()], "operator")
+    elif years:
+        y = int(years[-1].group(1))
+        it.years = [x for x in it.years if x != y]
+        claim([m.span()], "operator")
+    else:
+        it.unknown.append(m.group(0))
 
 
 def _each(it: Intent, over: str, vocab: Vocab) -> None:

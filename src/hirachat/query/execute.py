@@ -75,6 +75,8 @@ class Executor:
             filters[YEAR] = q.years
         given = rows is not None
         rows = self.rows(t, filters) if rows is None else rows
+        for d, vals in q.excluded.items():  # '약국은 빼고': those rows are not part of the answer
+            rows = rows[~rows[d].astype(str).isin([str(v) for v in vals])]
         if rows.empty:
             raise Abstain("entity", "해당 조건에 맞는 자료가 없습니다.", t)
         r = Run(self, q, t, c or Composer(t), rows, whole=given)
@@ -89,6 +91,11 @@ class Executor:
             "derived": r.ratio,
         }[q.op]()
         r.twice(r.approximate(r.reply))
+        if left := [str(v) for vals in q.excluded.values() for v in vals]:
+            r.reply.add(
+                "excluded",
+                f"※ {', '.join(left)}{K.josa(left[-1], '은/는')[len(left[-1]) :]} 빼고 계산했습니다.",
+            )
         return r
 
     def rows(self, t: TableInfo, filters: dict[str, list[Any]]) -> pd.DataFrame:

@@ -34,6 +34,7 @@ class Query:
     measures: list[str]  # the table's columns the answer uses
     filters: dict[str, list[Any]] = field(default_factory=dict)  # dim → values (several: compared)
     unions: dict[str, list[str]] = field(default_factory=dict)  # dim → values summed as one (age bands)
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # dim → values left out ('약국은 빼고')
     years: list[int] = field(default_factory=list)
     over: list[str] = field(default_factory=list)  # the dimension(s) ranked, shared or summed over
     k: int = 3

@@ -18,6 +18,7 @@ NoteKind = Literal[
     "suppressed",  # groups left out because their cell is not published
     "master",  # a code named by its code master
     "change",  # a code master's change file applied
+    "excluded",  # values the question said to leave out
 ]
 NOTE_KINDS: tuple[str, ...] = get_args(NoteKind)
 CITE = "출처:"  # how a citation line starts

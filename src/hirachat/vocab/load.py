@@ -40,6 +40,7 @@ CUE_NAMES = (
     "moved",
     "portion",
     "each",
+    "exclude",
     "asks_name",
     "asks_code",
     "master_name",
