@@ -79,9 +79,11 @@ def score(exp: dict[str, Any], res: dict[str, Any]) -> str:
         return "exact" if all(c in text for c in exp["codes"]) else ("over_abstain" if abstained else "wrong")
     if abstained:
         return "over_abstain"
-    if kind == "number":
-        v = abs(float(exp["value"]))
-        ok = any(abs(x - round(v, d)) <= 0.5 * 10**-d + 1e-9 * max(1, v) for x, d in numbers(text))
+    if kind == "number":  # the value, or the same amount in another unit the file allows (천원 → 원)
+        values = [abs(float(v)) for v in [exp["value"], *exp.get("alt_values", [])]]
+        ok = any(
+            abs(x - round(v, d)) <= 0.5 * 10**-d + 1e-9 * max(1, v) for v in values for x, d in numbers(text)
+        )
         return "exact" if ok else "wrong"
     if kind == "ranking":
         pos = [max(text.find(str(n)), text.find(SIDO.get(str(n), str(n)))) for n in exp["names"]]

@@ -46,6 +46,9 @@ class Intent:
     candidates: list[tuple[str, list[str]]] = field(default_factory=list)  # a name several codes carry
     mismatch: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (name, code, the name's codes)
     places: list[tuple[str, list[str]]] = field(default_factory=list)  # a 시군구 name in several 시도
+    regions: list[tuple[str, list[str]]] = field(
+        default_factory=list
+    )  # a region of several 시도, no sum said
     # values the conversation named before this turn's, per dimension (years and months too, as text):
     # '그 사이에 몇 % 늘었어?', '두 지역 합치면?' read them
     earlier: dict[str, list[str]] = field(default_factory=dict)
@@ -89,4 +92,5 @@ class Intent:
         kw["candidates"] = [(name, list(codes)) for name, codes in kw.get("candidates", [])]
         kw["mismatch"] = [(a, b, list(c)) for a, b, c in kw.get("mismatch", [])]
         kw["places"] = [(w, list(s)) for w, s in kw.get("places", [])]
+        kw["regions"] = [(w, list(s)) for w, s in kw.get("regions", [])]
         return cls(**kw)

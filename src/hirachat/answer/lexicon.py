@@ -10,6 +10,7 @@ stored table holds that dimension, so the answer can say the table has no such b
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -333,9 +334,39 @@ _NAME_NOISE = re.compile(r"[\s\-·,'’‘\"]")
 _PARTICLE = re.compile(r"(으로|로|에서|에|의|은|는|이|가|을|를|과|와|도|만|환자|질환)$")
 
 
+def _word_of(word: str, name: str) -> bool:
+    return bool(re.search(rf"(?:^|[^가-힣A-Za-z0-9]){re.escape(word)}", name)) or word in morphemes(name)
+
+
 def name_key(name: str) -> str:
-    """A name as matched: no spaces, hyphens, dots or commas ('위-식도역류병' = '위식도 역류병')."""
-    return _NAME_NOISE.sub("", name)
+    """A name as matched: no spaces, hyphens, dots or commas, any case ('위-식도역류병' = '위식도 역류병',
+    'Acute bronchitis' = 'acute bronchitis')."""
+    return _NAME_NOISE.sub("", name).lower()
+
+
+def english_names(attrs: str | None, keys: Iterable[str]) -> list[str]:
+    """A master row's names in its English column(s) (a header holding one of ``keys``: 영문명칭), and
+    their initials ('Acute myocardial infarction' → AMI) when the name has three words or more."""
+    if not attrs:
+        return []
+    try:
+        data = json.loads(attrs)
+    except ValueError:
+        return []
+    out: list[str] = []
+    for header, value in data.items():
+        if (
+            not isinstance(value, str)
+            or not any(k in header for k in keys)
+            or not re.search(r"[A-Za-z]", value)
+        ):
+            continue
+        name = re.sub(r"\s*,?\s*NOS$", "", value.strip())
+        out.append(name)
+        words = re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)|\[.*?\]", "", name))
+        if len(words) >= 3:
+            out.append("".join(w[0] for w in words if w.lower() not in ("of", "and", "the", "in", "with")))
+    return out
 
 
 @dataclass
@@ -370,6 +401,7 @@ class Names:
         exact: dict[str, set[str]] = defaultdict(set)
         alt: dict[str, set[str]] = defaultdict(set)
         keys: list[tuple[str, str]] = []
+        english_keys = ("영문",)  # the master_attributes key of English-name columns (영문명칭)
         for r in rows.itertuples(index=False):
             code = str(r.code_norm)
             target = code if code in dim else (code[:3] if code[:3] in dim else None)
@@ -378,6 +410,10 @@ class Names:
             name = str(r.name)
             primary = bool(r.is_primary) and code == target
             forms = {name, re.sub(r"\(.*?\)", "", name), re.sub(r"\[.*?\]", "", name)}
+            for english in english_names(
+                r.attrs if isinstance(r.attrs, str) else None, english_keys
+            ):  # 'Acute bronchitis', and 'AMI' as an alias
+                (exact if primary and " " in english else alt)[name_key(english)].add(target)
             forms |= set(re.findall(r"\[(.*?)\]", name))  # '급성 비인두염[감기]': 감기
             if primary:
                 official.setdefault(code, name)
@@ -412,12 +448,10 @@ class Names:
             k = _PARTICLE.sub("", k)
         if len(k) < 2:
             return set()
-        # a word of two letters names a code only where it is a morpheme of the name ('폐렴' of 바이러스폐렴;
-        # '중구' is not one of 호중구, a word of a blood disease's name): not any two letters inside a word
+        # a word of two letters names a code only where a word of the name starts with it or it is one of
+        # the name's morphemes ('위염' of 위염 및 십이지장염, '폐렴' of 바이러스폐렴; '중구' is neither in 호중구)
         hits = {
-            code
-            for key, code in self.keys
-            if k in key and (len(k) > 2 or k in morphemes(self.official[code]))
+            code for key, code in self.keys if k in key and (len(k) > 2 or _word_of(k, self.official[code]))
         }
         if (
             not hits

@@ -297,6 +297,15 @@ class Planner:
                 None,
                 choices=[it.text.replace(word, c, 1) for c in codes[:20]],
             )
+        if it.regions:  # '충청도': which 시도, or their sum
+            word, members = it.regions[0]
+            raise Abstain(
+                "ambiguous",
+                f"'{word}'은(는) {', '.join(members)}을(를) 말합니다. 어느 시도인지, 또는 합계인지 다시 물어봐 주세요.",
+                None,
+                choices=[it.text.replace(word, m, 1) for m in members]
+                + [it.text.replace(word, " ".join(members), 1) + " 합쳐서"],
+            )
         if it.places:  # '고성군' is in 강원 and in 경남: which one, never their sum
             word, sidos = it.places[0]
             raise Abstain(

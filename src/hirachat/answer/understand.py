@@ -112,6 +112,21 @@ _KOREAN_YEAR = re.compile(
 )
 
 
+_KOREAN_YEAR2 = re.compile(r"(?<![가-힣\d])([이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)(?=\s*년)")
+# 일월 … 십이월 (시월, 유월): a month in words, followed by what follows a month
+_KOREAN_MONTH = re.compile(
+    r"(?<![가-힣\d])(십일|십이|시|유|일|이|삼|사|오|칠|팔|구)(?=월(?:$|[\s?.,!]|에|달|의|은|는|부터|까지|과|와|이|하고))"
+)
+
+
+def _sino(word: str) -> int:
+    """A Sino-Korean number below 100 in words: 십팔 → 18, 이십일 → 21, 칠 → 7."""
+    tens, _, ones = word.rpartition("십")
+    if "십" not in word:
+        return _DIGIT.get(word, 0)
+    return _DIGIT.get(tens, 1) * 10 + _DIGIT.get(ones, 0)
+
+
 def _korean_year(m: re.Match[str]) -> str:
     tens = 0 if m.group(0).find("십") < 0 else _DIGIT.get(m.group(2) or "일", 1)
     ones = _DIGIT.get(m.group(3) or "", 0)
@@ -127,6 +142,8 @@ def understand(
     text = unicodedata.normalize("NFKC", question).strip()
     text = re.sub(r"[\u200b-\u200f\ufeff]", "", text)
     text = _KOREAN_YEAR.sub(_korean_year, text)  # 이천이십일년 → 2021년: a year in words is never dropped
+    text = _KOREAN_YEAR2.sub(lambda m: str(_sino(m.group(1))), text)  # 십팔년 → 18년
+    text = _KOREAN_MONTH.sub(lambda m: str(_sino(m.group(1).replace("시", "십").replace("유", "육"))), text)
     it = Intent(text)
     claims: list[Claim] = []  # what each pass read: (start, end, pass), offsets into ``text``
 
@@ -288,6 +305,18 @@ def understand(
                 break
     it.codes = [c for c in it.codes if not any(e.surface == c for e in ents)]
     it.places = [(w, s) for w, s in _places([*it.entities, *ents], lex)]
+    for word, members in vocab.sido_groups.items():  # '충청도', '수도권': several 시도
+        for m in re.finditer(re.escape(word), rest):
+            claim([m.span()], "value")
+            if cue(lex, "sum").search(work):  # '수도권 합쳐서': their sum
+                stored = [e for v in members for e in lex.entities(v) if e.surface == v]  # each 시도
+                ents += [
+                    Entity(e.dim, e.value, e.value, -1, -1)
+                    for e in stored
+                    if all(x.value != e.value for x in ents)
+                ]
+            else:
+                it.regions.append((word, list(members)))
     it.entities, not_found = _disambiguate([*it.entities, *ents], lex)
     it.unknown += [
         f"{' '.join(sorted(e.surface for e in it.entities if e.dim == '시도'))} {w}" for w in not_found

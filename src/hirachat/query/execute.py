@@ -282,6 +282,8 @@ class Run:
 
     def total(self) -> Reply:
         over = self.q.over or self.open
+        if not over and self.q.unions:  # '0~19세 합계': the bands asked are summed as one figure already
+            return self.lookup()
         if not over:
             raise Abstain(
                 "ambiguous", "합계를 낼 구분(예: 진료과목, 시도)이 질문에 이미 모두 정해져 있습니다.", self.t

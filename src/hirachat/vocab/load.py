@@ -97,6 +97,7 @@ class Vocab(_Strict):
     measures: tuple[MeasureEntry, ...]
     dimensions: tuple[DimensionEntry, ...]
     sido: dict[str, tuple[str, ...]]
+    sido_groups: dict[str, tuple[str, ...]] = {}  # a region said for several 시도 (충청도 → 충북, 충남)
     per_unit: tuple[PerUnit, ...] = ()
     formulas: tuple[Formula, ...] = ()
     ages: dict[str, tuple[int, int | None] | None] = {}
