@@ -11,6 +11,7 @@ computed only by ``hirachat.query.execute``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from hirachat import korean as K
@@ -381,9 +382,18 @@ class Planner:
         bands = {
             v: b for v in self.lex.values[t.table_id].get(age_dim, set()) if (b := parse_band(v)) is not None
         }
-        if len(it.ages) > 1:
-            raise Abstain("ambiguous", "연령 조건이 두 개 이상입니다. 하나씩 물어봐 주세요.", t)
         ask = it.ages[0]
+        if len(it.ages) > 1 and cue(self.lex, "sum").search(it.text):  # '0~9세랑 10~19세 합치면': one span
+            spans = sorted(((a.lo, a.hi) for a in it.ages), key=lambda s: s[0])
+            joined = all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1))
+            if not joined:
+                raise Abstain(
+                    "ambiguous", "이어지지 않은 연령 구간은 합치지 않습니다. 하나씩 물어봐 주세요.", t
+                )
+            ask = replace(ask, lo=spans[0][0], hi=spans[-1][1], surface="·".join(a.surface for a in it.ages))
+            it.ages = [ask]  # one span from here on: its label is both bands
+        elif len(it.ages) > 1:
+            raise Abstain("ambiguous", "연령 조건이 두 개 이상입니다. 하나씩 물어봐 주세요.", t)
         chosen = cover(ask.interval, bands)
         if chosen is None:
             have = ", ".join(sorted(bands, key=lambda v: bands[v][0]))

@@ -45,7 +45,8 @@ _CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9
 _CODE_LIKE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
 )
-_K = re.compile(r"(?:상위|하위|top|TOP|Top)\s*(\d{1,2})|(\d{1,2})\s*(?:개|곳|위|군데|순위|개소|가지)")
+_TOP = r"(?:상위|하위|톱|탑|(?<![A-Za-z])(?:top|TOP|Top))"  # the top (or bottom) N
+_K = re.compile(rf"{_TOP}\s*(\d{{1,2}})|(\d{{1,2}})\s*(?:개|곳|위|군데|순위|개소|가지)")
 _PREV_YEAR = re.compile(r"(전년|직전\s*연도|전년도|(?<!\d)1년\s*전(?![가-힣]))")
 _RELATIVE_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0}
 _RELATIVE_YEAR = re.compile(r"(재작년|작년|지난해|올해|금년)")
@@ -64,7 +65,7 @@ def _counts(text: str, numerals: dict[str, int]) -> list[tuple[tuple[int, int], 
     if not numerals:
         return out
     words = "|".join(sorted(map(re.escape, numerals), key=len, reverse=True))
-    top = re.compile(rf"(?:상위|하위|top|TOP|Top)\s*({words})(?![가-힣])")
+    top = re.compile(rf"{_TOP}\s*({words})(?![가-힣])")
     counted = re.compile(
         rf"(?<![가-힣\d])({words})\s*(?=개|곳|군데|가지|위|순위|과목|지역|시도|개소|종류|항목|품목)"
     )
@@ -204,6 +205,11 @@ def understand(
             it.months += [f"{n}월" for n in range(a, b + 1)]
             it.month_span = ms.group(1) or f"{a}~{b}월"
             spans.append(ms.span())
+            for again in _MONTH_SPAN.finditer(
+                _blank(work, spans)
+            ):  # '상반기(1~6월)': the same months, said twice
+                if again.group(2) and (int(again.group(2)), int(again.group(3))) == (a, b):
+                    spans.append(again.span())
     for m in _MONTH.finditer(_blank(work, spans)):
         it.months.append(m.group(0))
         spans.append(m.span())
@@ -406,7 +412,7 @@ def understand(
     ks = [int(k.group(1) or k.group(2)) for k in _K.finditer(_blank(work, spans))] + counts
     it.k = max(ks) if ks else None  # "1위부터 3위까지" asks for 3
     at = [m for m in _AT.finditer(_blank(work, spans)) if not _RANK_RANGE.search(work)]
-    if len(at) == 1 and not re.search(r"(상위|하위|top|TOP|Top)\s*$", work[: at[0].start()]):
+    if len(at) == 1 and not re.search(rf"{_TOP}\s*$", work[: at[0].start()]):
         it.rank_at, it.k = int(at[0].group(1)), None  # '7위는?': that place, not the top seven
     it.lowest = bool(cue(lex, "lowest").search(work))
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
