@@ -91,6 +91,7 @@ def account(
         word = text[parts[0].start : parts[-1].end]
         contents = [p for p in parts if p.tag in CONTENT]
         weak = all(p.tag in _WEAK for p in contents) and len(word) == 1
+        weak = weak or (contents[0].form == "몇" and len(word) <= 3)  # '몇점', '몇살': the counter asked
         if word in filler or all(p.form in filler for p in contents) or weak:
             for i in run:
                 out[i] = Morpheme(out[i].form, out[i].tag, out[i].start, out[i].end, "filler")

@@ -160,11 +160,15 @@ def sigungu_forms(value: str, sido_names: set[str]) -> set[str]:
 _TITLE_SPLIT = re.compile(r"[_\s()\[\]·,:：/]+|(?<=별)|\d+")
 
 
-def subject_words(tables: Iterable[TableInfo]) -> dict[str, set[str]]:
-    """Each table's subject words: the words of its title (the file's own words, less dates and scope)."""
+def subject_words(
+    tables: Iterable[TableInfo], files: dict[str, list[str]] | None = None
+) -> dict[str, set[str]]:
+    """Each table's subject words: the words of its title and of the names its files were downloaded
+    under ('…_I21_심사년도별 입원외래별.xlsx'), less dates and scope."""
     out: dict[str, set[str]] = defaultdict(set)
     for t in tables:
-        for w in _TITLE_SPLIT.split(t.title):
+        names = [re.sub(r"\.[A-Za-z0-9]+$", "", f) for f in (files or {}).get(t.table_id, [])]
+        for w in _TITLE_SPLIT.split(" ".join([t.title, *names])):
             if len(w) >= 2 and _HANGUL.search(w):
                 out[w].add(t.table_id)
                 if w.endswith("별") and len(w) >= 3:
@@ -249,7 +253,9 @@ class Lexicon:
         )
         lex.vocab = vocab
         lex.labels = labels
-        lex.subjects = subject_words(tables.values())
+        lex.subjects = subject_words(
+            tables.values(), {t: [s.file_name for s in store.sources(t)] for t in tables}
+        )
         lex._surfaces(vocab)
         lex.names = Names.build(store, lex)
         return lex

@@ -4,6 +4,7 @@ asked back, a name next to a code must agree with it, and "J20 상병명이 뭐�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import Entity, Lexicon, cue
@@ -53,9 +54,12 @@ def asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
 _PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")
 
 
-def named_codes(text: str, codes: set[str]) -> dict[str, str]:
+def named_codes(
+    text: str, codes: set[str], lookup: Callable[[str], set[str]] | None = None
+) -> dict[str, str]:
     """'급성 기관지염(J20)': the words right before a stored code in parentheses name that code, so they
-    are accounted for (the code decides; code masters can check that both agree)."""
+    are accounted for (the code decides; code masters can check that both agree). With a master
+    (``lookup``), only the words that name it: '우주정거장 당뇨병(E11)' names E11 with '당뇨병' alone."""
     out: dict[str, str] = {}
     for m in _PAREN_CODE.finditer(text):
         code = m.group(1).upper()
@@ -67,6 +71,9 @@ def named_codes(text: str, codes: set[str]) -> dict[str, str]:
             if re.search(r"\d", w):
                 break
             words.insert(0, w)
+        if lookup is not None and any(lookup(w) for w in words):
+            while words and not any(code.replace(".", "").startswith(c) for c in lookup(" ".join(words))):
+                words.pop(0)
         if words:
             out[code] = " ".join(words)
     return out

@@ -62,7 +62,9 @@ class Planner:
                 extra=[],
             )
         if self.book is not None and (found := self.book.answer(it)) is not None:
-            return found
+            if not (left := self._unread(it, found)):
+                return found
+            it.unknown = left  # a word the master answer did not read: refused below, never ignored
         try:
             if it.orphan:
                 raise Abstain(
@@ -404,6 +406,30 @@ class Planner:
                 t,
             )
         return {age_dim: sorted(chosen, key=lambda v: bands[v][0])}
+
+    def _unread(self, it: Intent, ans: Answer) -> list[str]:
+        """The question's unknown words that a code master's answer did not read: not in the names, codes,
+        values and columns it states, nor a word of the masters' vocabulary."""
+        v = self.vocab
+        words = [*v.master_words, *(w for ws in v.master_attributes.values() for w in ws)]
+        words += [w for ws in v.master_changes.values() for w in ws]
+        words = [re.sub(r"\s+", "", w).lower() for w in words if len(w) >= 2]
+        read = re.sub(r"\s+", "", " ".join([ans.interpretation, ans.answer, *ans.strip])).lower()
+        kinds = [re.compile(p) for p in v.master_kinds.values()]
+
+        codes = set(ans.query.get("codes", []))
+        names = self.lex.names
+
+        def unread(w: str) -> bool:
+            key = re.sub(r"\s+", "", w).lower()
+            named = names is not None and bool(
+                codes & names.lookup(w)
+            )  # 'C50 유방암': a name of the code read
+            return not (
+                key in read or named or any(x in key for x in words) or any(k.search(w) for k in kinds)
+            )
+
+        return [w for w in it.unknown if unread(w)]
 
     def _unknown(self, it: Intent) -> Abstain:
         """The question names something (a disease name, MRI) that no stored value accounts for."""

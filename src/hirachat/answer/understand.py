@@ -25,6 +25,7 @@ from hirachat.answer.intent import Intent
 from hirachat.answer.lexicon import SCOPE_PHRASES, Entity, Lexicon, cue, name_key
 from hirachat.answer.morph import kiwi
 from hirachat.answer.names import asks_master, link_names, named_codes
+from hirachat.data.schema import MONTH
 from hirachat.vocab import Vocab
 
 _YEAR = re.compile(r"(?<![\d.,A-Za-z])((?:19|20)\d{2})(?:\s*년(?:도)?)?(?![\d,])")  # N1902 is a code
@@ -356,7 +357,8 @@ def understand(
         ):
             it.entities.append(Entity(dim, value, tok, -1, -1))
         claim([(t.start, t.start + t.len) for t in ktoks if t.form == tok and t.tag.startswith("N")], "value")
-    it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}))
+    lookup = lex.names.lookup if lex.names is not None else None
+    it.named.update(named_codes(text, {e.surface for e in ents if e.surface in code_spans}, lookup))
     for name in it.named.values():  # '급성 기관지염(J20)': the words naming a code are that code's
         claim([m.span() for m in re.finditer(re.escape(name), text)], "name")
     whole = kiwi().tokenize(text)
@@ -379,7 +381,9 @@ def understand(
             claim([m.span()], "period")
     for i, t in enumerate(whole):  # '상위 3개 과', '제일 많은 도': a one-letter noun naming a breakdown
         said = vocab.dimension_nouns.get(t.form) if t.tag == "NNG" else None
-        found_dim = lex.words["dim"].find(said) if said else []
+        found_dim = lex.words["dim"].find(said) if said and said != MONTH else []
+        if said == MONTH and any(MONTH in tt.dims for tt in lex.tables.values()):
+            found_dim = [((t.start, t.start + t.len), MONTH, t.form)]  # '제일 많았던 달': ranked over months
         if found_dim:
             span = (t.start, t.start + t.len)
             if i and whole[i - 1].tag == "MM" and whole[i - 1].form in ("그", "이", "해당", "저"):
