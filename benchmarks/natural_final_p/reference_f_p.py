@@ -8,6 +8,7 @@ Usage: python reference_f_p.py [DATA_DIR] OUT_PATH
 Every expected value is computed from the raw cells; nothing is typed in.
 Standard library + xlrd + openpyxl only.
 """
+
 import csv
 import json
 import sys
@@ -79,11 +80,11 @@ def read_rank(name):
     hi = next(i for i, r in enumerate(rows) if r and r[0].strip() == "순위")
     head = [h.strip() for h in rows[hi]]
     data = []
-    for r in rows[hi + 1:]:
+    for r in rows[hi + 1 :]:
         if not r or not r[0].strip():
             continue
         d = {"rank": int(r[0]), "code": r[1].strip(), "name": r[2].strip()}
-        for h, v in zip(head[3:], r[3:]):
+        for h, v in zip(head[3:], r[3:], strict=False):
             d[int(h.rstrip("년"))] = num(v)
         data.append(d)
     return data
@@ -134,7 +135,7 @@ for j in range(2, len(grid[hr])):
     year_of[j], io_of[j] = y, io
 measures = grid[hr + 2]
 X21 = {}
-for r in grid[hr + 3:]:
+for r in grid[hr + 3 :]:
     if r[0] is None or str(r[0]).startswith(("※", "자료")):
         continue
     for j in range(2, len(r)):
@@ -147,7 +148,7 @@ for ws in wb.worksheets:
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
     hr = next(i for i, r in enumerate(grid) if r[0] == "분류번호")
     head = grid[hr]
-    CHG[ws.title] = [dict(zip(head, r)) for r in grid[hr + 1:] if r[1]]
+    CHG[ws.title] = [dict(zip(head, r, strict=False)) for r in grid[hr + 1 :] if r[1]]
 
 # ---------- KCD master ----------
 wb = openpyxl.load_workbook(MASTER, read_only=True)
@@ -197,8 +198,11 @@ M03 = "2018년 03월"
 # --- chain: 성별 입원외래 (2018-03)
 A["fp001"] = number(mval(IO, ("I21", "남", "입원"), M03, "환자수"), "명")
 A["fp002"] = number(mval(IO, ("I21", "여", "입원"), M03, "환자수"), "명")
-A["fp003"] = amount(mval(IO, ("I21", "남", "입원"), M03, "요양급여비용총액")
-                    + mval(IO, ("I21", "여", "입원"), M03, "요양급여비용총액"), False)
+A["fp003"] = amount(
+    mval(IO, ("I21", "남", "입원"), M03, "요양급여비용총액")
+    + mval(IO, ("I21", "여", "입원"), M03, "요양급여비용총액"),
+    False,
+)
 
 # --- chain: 소재지 서울/부산 상반기 청구건수
 H1 = MONTHS[:6]
@@ -273,8 +277,12 @@ A["fp029"] = amount(mval(AGE, ("I21", "여", "80세이상"), "2018년 06월", "�
 
 # --- 남 입원 12월 보험자부담 비율
 M12 = "2018년 12월"
-A["fp030"] = number(mval(IO, ("I21", "남", "입원"), M12, "보험자부담금")
-                    / mval(IO, ("I21", "남", "입원"), M12, "요양급여비용총액") * 100, "%")
+A["fp030"] = number(
+    mval(IO, ("I21", "남", "입원"), M12, "보험자부담금")
+    / mval(IO, ("I21", "남", "입원"), M12, "요양급여비용총액")
+    * 100,
+    "%",
+)
 
 # --- 소재지: 12월 진료비 top 3; 연간 청구건수 꼴찌; 3월 서울·경기 제외 합
 sidos = [k[1] for k in LOC if k[1] != "계"]
@@ -282,11 +290,14 @@ dec = {s: mval(LOC, ("I21", s), M12, "요양급여비용총액") for s in sidos}
 A["fp031"] = ranking(sorted(sidos, key=lambda s: -dec[s])[:3])
 yr_cl = {s: msum(LOC, ("I21", s), MONTHS, "청구건수") for s in sidos}
 A["fp032"] = text(min(sidos, key=lambda s: yr_cl[s]))
-A["fp033"] = amount(sum(mval(LOC, ("I21", s), M03, "요양급여비용총액") for s in sidos if s not in ("서울", "경기")), False)
+A["fp033"] = amount(
+    sum(mval(LOC, ("I21", s), M03, "요양급여비용총액") for s in sidos if s not in ("서울", "경기")), False
+)
 
 # --- I21 xlsx 2022 여 외래 40대 + 60대 내원일수
-A["fp034"] = number(X21[("여", "40~49세", 2022, "외래", "내원일수")]
-                    + X21[("여", "60~69세", 2022, "외래", "내원일수")], "일")
+A["fp034"] = number(
+    X21[("여", "40~49세", 2022, "외래", "내원일수")] + X21[("여", "60~69세", 2022, "외래", "내원일수")], "일"
+)
 
 # --- master: I21 English name
 assert "myocardial infarction" in KCD3["I21"][1].lower()
@@ -298,7 +309,9 @@ assert mi == ["I21", "I22"], mi
 A["fp036"] = cands(mi)
 assert rank_row(OUTP, "I10")[2015] and rank_row(INP, "I10")[2015]
 A["fp037"] = cands(["입원", "외래"])
-bleed = [c for c in SY_CODES if KCD3[c][0].endswith("출혈")]  # I60 지주막하출혈, I61 뇌내출혈 (I64 only mentions 출혈)
+bleed = [
+    c for c in SY_CODES if KCD3[c][0].endswith("출혈")
+]  # I60 지주막하출혈, I61 뇌내출혈 (I64 only mentions 출혈)
 assert bleed == ["I60", "I61"], bleed
 A["fp038"] = cands(bleed)
 

@@ -6,7 +6,9 @@ Usage: python reference_f_s.py DATA_DIR OUT_PATH
 Every expected value is computed here from the raw cells of the files; nothing is typed in.
 Standard library + pandas + openpyxl only.
 """
+
 import csv
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -33,31 +35,50 @@ def read_csv(path, encoding):
 # ---------- file 2: 병원급이상 진료과목별 3단상병 2023 ----------
 DEPT = []
 for r in read_csv(REAL / "hira_kcd3_by_dept_hospital_level_2023.csv", "utf-8"):
-    DEPT.append({
-        "dept": r["진료과목"].strip(), "code": r["주상병코드"].strip(),
-        "pt": num(r["환자수"]), "cl": num(r["명세서청구건수"]), "days": num(r["입내원일수"]),
-        "ins": num(r["보험자부담금(선별포함)"]), "tot": num(r["요양급여비용총액(선별포함)"]),
-    })
+    DEPT.append(
+        {
+            "dept": r["진료과목"].strip(),
+            "code": r["주상병코드"].strip(),
+            "pt": num(r["환자수"]),
+            "cl": num(r["명세서청구건수"]),
+            "days": num(r["입내원일수"]),
+            "ins": num(r["보험자부담금(선별포함)"]),
+            "tot": num(r["요양급여비용총액(선별포함)"]),
+        }
+    )
 
 # ---------- file 3: 3단상병 성별 입원외래 2023 ----------
 SEX = []
 for r in read_csv(REAL / "hira_kcd3_by_sex_inout_2023.csv", "utf-8"):
-    SEX.append({
-        "code": r["주상병코드"].strip(), "sex": r["성별"].strip(), "io": r["입원외래구분"].strip(),
-        "pt": num(r["환자수"]), "cl": num(r["명세서청구건수"]), "days": num(r["입내원일수"]),
-        "ins": num(r["보험자부담금(선별포함)"]), "tot": num(r["요양급여비용총액(선별포함)"]),
-    })
+    SEX.append(
+        {
+            "code": r["주상병코드"].strip(),
+            "sex": r["성별"].strip(),
+            "io": r["입원외래구분"].strip(),
+            "pt": num(r["환자수"]),
+            "cl": num(r["명세서청구건수"]),
+            "days": num(r["입내원일수"]),
+            "ins": num(r["보험자부담금(선별포함)"]),
+            "tot": num(r["요양급여비용총액(선별포함)"]),
+        }
+    )
 
 # ---------- file 4: 진료과목별 시도별 진료비 (CP949), 2013-2017, 2019 ----------
 COST = {}
 for y in (2013, 2014, 2015, 2016, 2017, 2019):
     rows = []
     for r in read_csv(REAL / f"hira_dept_by_sido_cost_hospital_level_{y}.csv", "cp949"):
-        rows.append({
-            "sido": r["시도"].strip(), "dept": r["진료과목"].strip(), "pt": num(r["환자수"]),
-            "cl": num(r["명세서 청구건수"]), "tot": num(r["요양급여비용총액"]), "ins": num(r["보험자부담금"]),
-            "days": num(r["입내원일수"]) if "입내원일수" in r else None,
-        })
+        rows.append(
+            {
+                "sido": r["시도"].strip(),
+                "dept": r["진료과목"].strip(),
+                "pt": num(r["환자수"]),
+                "cl": num(r["명세서 청구건수"]),
+                "tot": num(r["요양급여비용총액"]),
+                "ins": num(r["보험자부담금"]),
+                "days": num(r["입내원일수"]) if "입내원일수" in r else None,
+            }
+        )
     COST[y] = rows
 
 # ---------- file 5: 요양기관 현황 2024Q4 ----------
@@ -72,7 +93,7 @@ for row in ws.iter_rows(max_row=400, values_only=True):
         continue
     if row[0] is None:
         continue
-    INST.append({h: (v if v is not None else 0) for h, v in zip(INST_HEADER, row)})
+    INST.append({h: (v if v is not None else 0) for h, v in zip(INST_HEADER, row, strict=False)})
 wb.close()
 
 # ---------- KCD master: 3-character codes ----------
@@ -171,16 +192,18 @@ tot16 = sum(r["tot"] for r in COST[2016])
 A["fs014"] = number(sum(r["tot"] for r in c_rows(2016, sido="서울")) / tot16 * 100, "%")
 
 # --- 2019 서울 / 세종
-A["fs015"] = number(sum(r["tot"] for r in c_rows(2019, sido="서울"))
-                    / sum(r["tot"] for r in c_rows(2019, sido="세종")), "배")
+A["fs015"] = number(
+    sum(r["tot"] for r in c_rows(2019, sido="서울")) / sum(r["tot"] for r in c_rows(2019, sido="세종")), "배"
+)
 
 # --- 2017 전남 보험자부담률
 jn = c_rows(2017, sido="전남")
 A["fs016"] = number(sum(r["ins"] for r in jn) / sum(r["tot"] for r in jn) * 100, "%")
 
 # --- 2015 울산 산부인과 본인부담금 = 총액 - 보험자부담금
-A["fs017"] = number(c_one(2015, "tot", sido="울산", dept="산부인과")
-                    - c_one(2015, "ins", sido="울산", dept="산부인과"), "원")
+A["fs017"] = number(
+    c_one(2015, "tot", sido="울산", dept="산부인과") - c_one(2015, "ins", sido="울산", dept="산부인과"), "원"
+)
 
 # --- chain: 2019 강원 재활의학과 입내원일수, then 2016 (column absent)
 A["fs018"] = number(c_one(2019, "days", sido="강원", dept="재활의학과"), "일")
@@ -193,7 +216,7 @@ A["fs020"] = number(sum(c_one(y, "tot", sido="경기", dept="소아청소년과"
 # --- 제주 안과 청구건수 2013-2019: the one year that fell against the year before it (2018 absent)
 years = sorted(COST)
 jeju = {y: c_one(y, "cl", sido="제주", dept="안과") for y in years}
-drops = [y for a, y in zip(years, years[1:]) if jeju[y] < jeju[a]]
+drops = [y for a, y in itertools.pairwise(years) if jeju[y] < jeju[a]]
 assert len(drops) == 1, jeju
 A["fs021"] = text(str(drops[0]))
 

@@ -9,6 +9,7 @@ are used. Every figure below is computed from raw cells; nothing is hard-coded.
 Amount columns (요양급여비용총액, 보험자부담금) are reported in the file's own unit. The OLAP .xls and the
 심사년도 CSV state no unit (천원 on the portal); the I21 xlsx states (단위: 명, 일, 천원).
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,7 +68,7 @@ class Olap:
         self.rows = {}
         for r in range(2, sh.nrows):
             row = sh.row_values(r)
-            key = tuple(str(x).strip() for x in row[1: self.nlab])  # drop the 코드 column (all I21)
+            key = tuple(str(x).strip() for x in row[1 : self.nlab])  # drop the 코드 column (all I21)
             assert key not in self.rows, key
             self.rows[key] = row
 
@@ -90,7 +91,7 @@ def load_rank(name):
     hi = next(i for i, r in enumerate(rows) if r and r[0].strip() == "순위")
     head = [h.strip() for h in rows[hi]]
     out = {}
-    for r in rows[hi + 1:]:
+    for r in rows[hi + 1 :]:
         if not r or not r[0].strip():
             continue
         code = r[head.index("상병코드")].strip()
@@ -157,15 +158,15 @@ def load_act():
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
         hi = next(i for i, r in enumerate(rows) if r and r[0] == "분류번호")
         head = [str(h).strip() for h in rows[hi]]
-        out[ws.title] = [dict(zip(head, r)) for r in rows[hi + 1:] if r and r[1]]
+        out[ws.title] = [dict(zip(head, r, strict=False)) for r in rows[hi + 1 :] if r and r[1]]
     return out
 
 
 # ---------------------------------------------------------------- KCD-9 master
 def load_kcd():
     wb = openpyxl.load_workbook(MASTERS / F_KCD, read_only=True)
-    heads = {}   # code -> (ko, en) of its heading row (표제어 == 1)
-    terms = []   # every row: (code, ko, en, is_heading)
+    heads = {}  # code -> (ko, en) of its heading row (표제어 == 1)
+    terms = []  # every row: (code, ko, en, is_heading)
     ws = wb["KCD-8 DB Masterfile"]
     started = False
     for row in ws.iter_rows(values_only=True):
@@ -228,7 +229,9 @@ def pct(new, old):
 def order_by(values, reverse=True, top=None):
     """values: dict name -> number (None dropped). Names sorted by value; asserts that no tie decides
     the order inside the returned span or at its cut-off."""
-    items = sorted(((k, v) for k, v in values.items() if v is not None), key=lambda kv: kv[1], reverse=reverse)
+    items = sorted(
+        ((k, v) for k, v in values.items() if v is not None), key=lambda kv: kv[1], reverse=reverse
+    )
     n = len(items) if top is None else top
     for i in range(min(n, len(items) - 1)):
         assert items[i][1] != items[i + 1][1], ("tie", items[i], items[i + 1])
@@ -245,8 +248,8 @@ def build():
     yr = load_yr()
     x21 = load_x21()
     act = load_act()
-    heads, terms, morph = load_kcd()
-    sido = [k[0] for k in reg.keys()]
+    heads, terms, _morph = load_kcd()
+    sido = [k[0] for k in reg.keys()]  # noqa: SIM118 (an Olap has keys(), not iteration)
     A = {}
 
     # ------------------------------------------------ 소재지 (REG)
@@ -298,12 +301,16 @@ def build():
     A["p039"] = num(age.v(("여", "80세이상"), 2, PT), "명")
     A["p040"] = num(age.v(("남", "80세이상"), 2, PT), "명")
     A["p041"] = num(age.v(("남", "60_64세"), 4, AMT), "천원")
-    A["p042"] = num(age.total(("남", "10_14세"), ALL_MONTHS, CLM) + age.total(("남", "15_19세"), ALL_MONTHS, CLM), "건")
+    A["p042"] = num(
+        age.total(("남", "10_14세"), ALL_MONTHS, CLM) + age.total(("남", "15_19세"), ALL_MONTHS, CLM), "건"
+    )
     A["p043"] = num(sum(1 for m in ALL_MONTHS if age.v(("남", "5세미만"), m, CLM) is not None), "개월")
     A["p044"] = num(age.v(("여", "45_49세"), 5, AMT) / age.v(("여", "45_49세"), 5, CLM), "천원/건")
-    A["p045"] = num(age.total(("남", "20_24세"), ALL_MONTHS, AMT) + age.total(("여", "20_24세"), ALL_MONTHS, AMT), "천원")
+    A["p045"] = num(
+        age.total(("남", "20_24세"), ALL_MONTHS, AMT) + age.total(("여", "20_24세"), ALL_MONTHS, AMT), "천원"
+    )
     A["p046"] = num(age.v(("남", "40_44세"), 1, PT) / age.v(("남", "소계"), 1, PT) * 100, "%")
-    fem = [k for k in age.keys() if k[0] == "여"]
+    fem = [k for k in age.keys() if k[0] == "여"]  # noqa: SIM118 (an Olap has keys(), not iteration)
     A["p047"] = rank(order_by({k[1]: age.v(k, 9, CLM) for k in fem}))
     A["p048"] = num(pct(age.v(("남", "80세이상"), 12, AMT), age.v(("남", "80세이상"), 1, AMT)), "%")
     A["p049"] = num(pct(age.v(("여", "80세이상"), 12, AMT), age.v(("여", "80세이상"), 1, AMT)), "%")
@@ -311,7 +318,7 @@ def build():
     A["p051"] = ABSTAIN
 
     # ------------------------------------------------ 요양기관그룹 (GRP)
-    groups = [k[0] for k in grp.keys()]
+    groups = [k[0] for k in grp.keys()]  # noqa: SIM118 (an Olap has keys(), not iteration)
     A["p052"] = num(grp.v("상급종합병원", 12, AMT), "천원")
     A["p053"] = num(grp.v("종합병원", 12, AMT), "천원")
     both = grp.v("상급종합병원", 12, AMT) + grp.v("종합병원", 12, AMT)
@@ -320,7 +327,9 @@ def build():
     A["p056"] = num(grp.total("의원급", ALL_MONTHS, CLM), "건")
     A["p057"] = rank(order_by({g: grp.v(g, 3, PT) for g in groups}))
     A["p058"] = ABSTAIN
-    A["p059"] = num(grp.total("상급종합병원", ALL_MONTHS, AMT) / grp.total("상급종합병원", ALL_MONTHS, CLM), "천원/건")
+    A["p059"] = num(
+        grp.total("상급종합병원", ALL_MONTHS, AMT) / grp.total("상급종합병원", ALL_MONTHS, CLM), "천원/건"
+    )
     worst = argmax({m: grp.v("상급종합병원", m, AMT) for m in ALL_MONTHS}, reverse=False)
     A["p060"] = text(f"{worst}월")
     A["p061"] = num(pct(grp.v("종합병원", 3, CLM), grp.v("종합병원", 2, CLM)), "%")
@@ -390,7 +399,9 @@ def build():
     # ------------------------------------------------ I21 xlsx (X21)
     A["p111"] = num(x21[("남", "80세이상")][(2022, "입원", PT)], "명")
     A["p112"] = num(x21[("남", "80세이상")][(2021, "입원", PT)], "명")
-    A["p113"] = num(pct(x21[("남", "80세이상")][(2022, "입원", PT)], x21[("남", "80세이상")][(2021, "입원", PT)]), "%")
+    A["p113"] = num(
+        pct(x21[("남", "80세이상")][(2022, "입원", PT)], x21[("남", "80세이상")][(2021, "입원", PT)]), "%"
+    )
     A["p114"] = ABSTAIN
     A["p115"] = num(x21[("계", "계")][(2022, "외래", AMT)], "천원")
     A["p116"] = num(x21[("계", "계")][(2022, "입원", DAYS)] + x21[("계", "계")][(2022, "외래", DAYS)], "일")
@@ -398,9 +409,15 @@ def build():
     A["p118"] = cand([s for s in sido if s in ("경북", "경남")])
     fem21 = {k[1]: v[(2021, "입원", PT)] for k, v in x21.items() if k[0] == "여" and k[1] != "소계"}
     A["p119"] = rank(order_by(fem21))
-    A["p120"] = num(x21[("남", "소계")][(2022, "입원", AMT)] / x21[("계", "계")][(2022, "입원", AMT)] * 100, "%")
-    A["p121"] = num(z(x21[("남", "0~9세")][(2022, "외래", AMT)]) + z(x21[("남", "10~19세")][(2022, "외래", AMT)]), "천원")
-    A["p122"] = num(pct(x21[("여", "60~69세")][(2022, "외래", DAYS)], x21[("여", "60~69세")][(2021, "외래", DAYS)]), "%")
+    A["p120"] = num(
+        x21[("남", "소계")][(2022, "입원", AMT)] / x21[("계", "계")][(2022, "입원", AMT)] * 100, "%"
+    )
+    A["p121"] = num(
+        z(x21[("남", "0~9세")][(2022, "외래", AMT)]) + z(x21[("남", "10~19세")][(2022, "외래", AMT)]), "천원"
+    )
+    A["p122"] = num(
+        pct(x21[("여", "60~69세")][(2022, "외래", DAYS)], x21[("여", "60~69세")][(2021, "외래", DAYS)]), "%"
+    )
     for q in ("p123", "p124", "p125"):
         A[q] = ABSTAIN
 
@@ -421,10 +438,16 @@ def build():
     lap = [r for r in new.values() if r["한글명"].startswith("복강경하 충수절제술")]
     assert len(lap) == 1
     A["p132"] = num(lap[0]["상대가치점수"], "점")
-    A["p133"] = cand([r["코드"] for sh in ("신설", "변경", "삭제") for r in act[sh] if "충수절제술" in r["한글명"]])
-    A["p134"] = cand([r["코드"] for sh in ("신설", "변경", "삭제") for r in act[sh] if "관상동맥" in r["한글명"]])
+    A["p133"] = cand(
+        [r["코드"] for sh in ("신설", "변경", "삭제") for r in act[sh] if "충수절제술" in r["한글명"]]
+    )
+    A["p134"] = cand(
+        [r["코드"] for sh in ("신설", "변경", "삭제") for r in act[sh] if "관상동맥" in r["한글명"]]
+    )
     A["p135"] = rank([r["코드"] for r in act["삭제"]])
-    A["p136"] = text(argmax({c: pct(r["변경후 상대가치점수"], r["변경전 상대가치점수"]) for c, r in chg.items()}))
+    A["p136"] = text(
+        argmax({c: pct(r["변경후 상대가치점수"], r["변경전 상대가치점수"]) for c, r in chg.items()})
+    )
     for q in ("p137", "p138", "p139"):
         A[q] = ABSTAIN
 

@@ -15,6 +15,7 @@ Output: one JSON line per question id (s001..s150):
   candidates {"id","answerable":true,"kind":"candidates","codes":[...]}
   abstain    {"id","answerable":false,"kind":"abstain"}
 """
+
 import json
 import os
 import re
@@ -55,7 +56,9 @@ def _read_csv(path):
 
 DEPT = _read_csv(os.path.join(REAL, "hira_kcd3_by_dept_hospital_level_2023.csv"))  # 진료과목 x 3단상병
 SEX = _read_csv(os.path.join(REAL, "hira_kcd3_by_sex_inout_2023.csv"))  # 3단상병 x 성별 x 입원외래
-COST = {y: _read_csv(os.path.join(REAL, f"hira_dept_by_sido_cost_hospital_level_{y}.csv")) for y in COST_YEARS}
+COST = {
+    y: _read_csv(os.path.join(REAL, f"hira_dept_by_sido_cost_hospital_level_{y}.csv")) for y in COST_YEARS
+}
 
 
 def _load_institutions():
@@ -65,7 +68,7 @@ def _load_institutions():
     ws = wb.worksheets[0]
     header = None
     recs = []
-    for i, row in enumerate(ws.iter_rows(values_only=True, max_row=2000)):
+    for _i, row in enumerate(ws.iter_rows(values_only=True, max_row=2000)):
         if header is None:
             if row and row[0] == "시도":
                 header = [str(h).strip() for h in row if h is not None]
@@ -74,7 +77,9 @@ def _load_institutions():
             continue
         full = str(row[0]).strip()
         parts = full.split()
-        vals = {h: (int(v) if v not in (None, "", "-") else 0) for h, v in zip(header[2:], row[2:])}
+        vals = {
+            h: (int(v) if v not in (None, "", "-") else 0) for h, v in zip(header[2:], row[2:], strict=False)
+        }
         recs.append(
             {
                 "full": full,  # e.g. "경기도 수원시 장안구" or "서울특별시"
@@ -203,7 +208,9 @@ def inst_rows(sido=None, district=None, sgg=None):
     if sido is not None:
         rows = [r for r in rows if r["sido"] == sido]
     if district is not None:
-        rows = [r for r in rows if r["district"] == district or (r["district"] or "").startswith(district + " ")]
+        rows = [
+            r for r in rows if r["district"] == district or (r["district"] or "").startswith(district + " ")
+        ]
     if sgg is not None:
         rows = [r for r in rows if r["sgg"] == sgg]
     assert rows, (sido, district, sgg)
@@ -300,13 +307,19 @@ number("s005", sex(J20, "남", "입원", P), "명")
 number("s006", sex(J20, "여", "입원", P), "명")
 number("s007", sex(J20, "여", "외래", P), "명")
 text("s008", J20)
-cands("s020", candidates("치매", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "입원")]["주상병코드"])))
+cands(
+    "s020",
+    candidates("치매", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "입원")]["주상병코드"])),
+)
 number("s021", sex("F03", "여", "입원", T), "원")
 number("s024", sex(code_by_words("본태성", "고혈압"), "여", "외래", P), "명")
 E11 = code_by_words("2형당뇨")
 number("s025", sex_sum(E11, T, io="입원"), "원")
 number("s026", sex_sum(code_by_en("Acute appendicitis"), N, io="입원"), "건")
-cands("s048", candidates("우울", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "외래")]["주상병코드"])))
+cands(
+    "s048",
+    candidates("우울", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "외래")]["주상병코드"])),
+)
 M17 = code_by_name("무릎관절증")
 number("s049", sex(M17, "여", "입원", T), "원")
 number("s050", sex(M17, "남", "입원", T), "원")
@@ -327,10 +340,19 @@ _s = SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "입원")].set
 ranking("s070", top_names(_s, 3))
 K21 = code_by_name("위-식도역류병")
 number("s097", sex(K21, "여", "외래", P) - sex(K21, "남", "외래", P), "명")
-cands("s100", candidates("부비동염", set(SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "외래")]["주상병코드"])))
+cands(
+    "s100",
+    candidates("부비동염", set(SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "외래")]["주상병코드"])),
+)
 cands("s101", candidates("백내장", set(SEX[SEX["입원외래구분"] == "입원"]["주상병코드"])))
-cands("s102", candidates("골다공증", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "외래")]["주상병코드"])))
-cands("s104", candidates("심근경색", set(SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "입원")]["주상병코드"])))
+cands(
+    "s102",
+    candidates("골다공증", set(SEX[(SEX["성별"] == "여") & (SEX["입원외래구분"] == "외래")]["주상병코드"])),
+)
+cands(
+    "s104",
+    candidates("심근경색", set(SEX[(SEX["성별"] == "남") & (SEX["입원외래구분"] == "입원")]["주상병코드"])),
+)
 number("s126", sex("C34", "여", "입원", P), "명")
 number("s128", sex(E11, "남", "외래", N), "건")
 number("s129", sex(E11, "남", "외래", T) / sex(E11, "남", "외래", N), "원")
@@ -401,10 +423,46 @@ number("s147", inst("한의원", sido="경기도", district="성남시 분당구
 
 # ---- unanswerable (reasons in questions_s.jsonl "intent")
 abstain(
-    "s009", "s014", "s022", "s029", "s030", "s038", "s046", "s061", "s062", "s064",
-    "s083", "s084", "s085", "s086", "s090", "s105", "s106", "s107", "s108", "s109",
-    "s110", "s111", "s112", "s113", "s114", "s115", "s116", "s117", "s118", "s119",
-    "s120", "s121", "s122", "s123", "s124", "s125", "s127", "s096", "s139", "s146",
+    "s009",
+    "s014",
+    "s022",
+    "s029",
+    "s030",
+    "s038",
+    "s046",
+    "s061",
+    "s062",
+    "s064",
+    "s083",
+    "s084",
+    "s085",
+    "s086",
+    "s090",
+    "s105",
+    "s106",
+    "s107",
+    "s108",
+    "s109",
+    "s110",
+    "s111",
+    "s112",
+    "s113",
+    "s114",
+    "s115",
+    "s116",
+    "s117",
+    "s118",
+    "s119",
+    "s120",
+    "s121",
+    "s122",
+    "s123",
+    "s124",
+    "s125",
+    "s127",
+    "s096",
+    "s139",
+    "s146",
 )
 
 # consistency checks on the sources used above
