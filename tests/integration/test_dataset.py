@@ -191,6 +191,23 @@ def test_every_record_keeps_its_target_in_parts(built: dict[str, list[dict[str, 
     assert {"definition", "unanswerable"} <= {r["metadata"]["qtype"] for r in recs}
 
 
+def test_the_engine_answers_every_question_the_dataset_teaches(
+    built: dict[str, list[dict[str, Any]]], real_store: Path
+) -> None:
+    """A generated question is one the grounded engine reads and answers (every word accounted for): the
+    model is never taught an answer our own engine would refuse."""
+    from hirachat.answer.service import AskService
+    from hirachat.config import InferenceConfig
+    from hirachat.dataset.records import conversation
+
+    recs = [r for r in all_records(built) if r["metadata"]["qtype"] not in ("unanswerable", "definition")]
+    with AskService(real_store, InferenceConfig(), "grounded", None, 0) as svc:
+        refused = [
+            (conversation(r), a.answer[:80]) for r in recs if (a := svc.plan_turns(conversation(r))).abstained
+        ]
+    assert refused == [] and len(recs) > 300
+
+
 def test_unanswerable_answers_hold_no_invented_number(built: dict[str, list[dict[str, Any]]]) -> None:
     un = [r for r in all_records(built) if r["metadata"]["qtype"] == "unanswerable"]
     reasons = {r["metadata"]["query"]["reason"] for r in un}

@@ -256,3 +256,23 @@ def test_evaluation_report_filters_and_sorts_offline(browser: Browser, tmp_path:
     expect(page.locator("#items tbody tr:visible")).to_have_count(1)
     expect(page.locator("#shown")).to_have_text("1개 표시")
     expect(page.locator("table").first).to_contain_text("정확도")
+
+
+def test_a_question_back_is_answered_by_picking_a_button(browser: Browser, live: Live) -> None:
+    """A name several places carry is asked back with a button per reading; a click asks that reading."""
+    page = browser.new_page(locale="ko-KR")
+    login(page, live, "평가자1")
+    page.select_option("#model", "grounded")
+    page.fill("#question", "2024년 4분기 고성군 약국 몇 곳이야?")
+    page.press("#question", "Enter")
+    msg = page.locator(".message").last
+    buttons = msg.locator(".choices button.choice")
+    expect(buttons).to_have_count(2)
+    expect(buttons.first).to_contain_text("강원 고성군")
+    count = page.locator(".message").count()
+    buttons.first.click()
+    expect(page.locator(".message")).to_have_count(count + 1)
+    answered = page.locator(".message").last
+    expect(answered.locator(".answer")).not_to_have_class("answer streaming", timeout=20000)
+    expect(answered.locator(".answer-text")).to_contain_text("강원 고성군 약국의 기관수는")
+    expect(answered.locator(".badge.abstained")).to_have_count(0)

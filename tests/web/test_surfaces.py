@@ -91,3 +91,26 @@ def test_a_web_conversation_continues_from_the_context_stored_with_its_last_mess
     assert (
         f"{raw_dept[(2019, '대구', '외과')]['환자수']:,}" in follow["answer"] and "대구" in follow["answer"]
     )
+
+
+def test_a_question_back_offers_its_readings_on_every_surface(live: Live, rater_token: str) -> None:
+    """'고성군' is a 군 of 강원 and of 경남: never their sum. The reply asks back with both readings, as
+    choices in the web chat and in `/v1` (hirachat.clarify, and listed in the text), and as numbered choices
+    in `ask --chat`, where answering '1' asks the first reading."""
+    question = "2024년 4분기 고성군 약국 몇 곳이야?"
+    with live.client(rater_token) as c:
+        done = _sse_done(c.post("/api/chat", json={"question": question}).text)
+        out = c.post(
+            "/v1/chat/completions",
+            json={"model": "grounded", "messages": [{"role": "user", "content": question}]},
+        )
+    assert done["abstained"] and done["kind"] == "clarify"
+    assert [x.split()[2] for x in done["choices"]] == ["강원", "경남"]  # the question, read each way
+    clarify = out.json()["hirachat"]["clarify"]
+    content = out.json()["choices"][0]["message"]["content"]
+    assert clarify == done["choices"] and "강원 고성군" in content and "경남 고성군" in content
+
+    lines = cli("ask", "--chat", "-c", str(live.config), stdin=f"{question}\n1\n")
+    first, picked = lines.split("Q: ")[1:3]
+    assert f"1) {done['choices'][0]}" in first and f"2) {done['choices'][1]}" in first
+    assert picked.startswith(done["choices"][0]) and "강원 고성군 약국의 기관수는" in picked

@@ -57,6 +57,10 @@ def claimed_by(claims: list[Claim], start: int, end: int, text: str) -> str | No
         if not owners:
             if best and text[i:end] in _TAILS:  # the read word and a particle, as one morpheme
                 break
+            if (
+                sum(best.values()) >= 2 and end - i == 1
+            ):  # '본인부담' read in '본인부담금': the word's last letter
+                break
             return None
         best[owners[0]] = best.get(owners[0], 0) + 1
     return max(best, key=lambda k: best[k]) if best else None
@@ -84,6 +88,7 @@ def account(
     unclaimed: list[str] = []
     for run in words:
         parts = [out[i] for i in run]
+        whole = text[parts[0].start : parts[-1].end]  # '기준' as Kiwi splits it (기 + 준): a filler word
         while parts and parts[-1].tag not in CONTENT:  # a trailing ending or particle is grammar
             parts.pop()
         if not any(p.tag in CONTENT for p in parts):
@@ -92,7 +97,10 @@ def account(
         contents = [p for p in parts if p.tag in CONTENT]
         weak = all(p.tag in _WEAK for p in contents) and len(word) == 1
         weak = weak or (contents[0].form == "몇" and len(word) <= 3)  # '몇점', '몇살': the counter asked
-        if word in filler or all(p.form in filler for p in contents) or weak:
+        weak = weak or all(
+            p.tag == "MM" for p in contents
+        )  # '모든', '어느': a determiner alone is no constraint
+        if word in filler or whole in filler or all(p.form in filler for p in contents) or weak:
             for i in run:
                 out[i] = Morpheme(out[i].form, out[i].tag, out[i].start, out[i].end, "filler")
             continue

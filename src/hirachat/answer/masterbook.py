@@ -177,6 +177,15 @@ class MasterBook:
         self.measures = {m for t in store.tables() for m in t.measure_names}
         self._longest = max((len(k) for k in self.names), default=0)
 
+    def stored(self, codes: list[str]) -> str:
+        """Every name and attribute value the masters hold for ``codes`` (what an answer about them read)."""
+        out: list[str] = []
+        for fam in self.families.values():
+            for c in codes:
+                if (e := fam.entries.get(c)) is not None:
+                    out += [e.name or "", *(str(v) for v in e.attrs.values() if v is not None)]
+        return " ".join(out)
+
     def cue(self, name: str) -> re.Pattern[str]:
         """A question pattern of the vocabulary (master_count, master_list, …)."""
         return compiled(self.vocab.cues[name])

@@ -22,7 +22,7 @@ def link_names(it: Intent, text: str, lex: Lexicon) -> None:
             it.mismatch.append((name, code, sorted(codes)))
     if not it.unknown:
         return
-    words = text.split()
+    words = [w for w in text.split() if not _PARTICLES.fullmatch(w)]  # '결막염 의 를': the name alone
     used: set[int] = set()
     for size in (4, 3, 2, 1):
         for i in range(len(words) - size + 1):
@@ -51,6 +51,7 @@ def asks_master(it: Intent, text: str, lex: Lexicon) -> bool:
     return bool(codes) and bool(cue(lex, "asks_name").search(text) or cue(lex, "asks_code").search(text))
 
 
+_PARTICLES = re.compile(r"(?:은|는|이|가|을|를|의|에|에서|로|으로|과|와|도|만)+")
 _PAREN_CODE = re.compile(r"\(\s*([A-Za-z]\d{2}(?:\.?\d{1,2})?)\s*\)")
 
 
@@ -68,11 +69,11 @@ def named_codes(
         words: list[str] = []
         before = re.split(r"\d{4}\s*년(?:도)?|\d+\s*분기", text[: m.start()])[-1]  # after any period
         for w in reversed(before.split()[-12:]):
-            if re.search(r"\d", w):
+            if re.match(r"\d", w):  # a number or period ends the name; a name may hold digits (비타민B12…)
                 break
             words.insert(0, w)
         if lookup is not None and any(lookup(w) for w in words):
-            while words and not any(code.replace(".", "").startswith(c) for c in lookup(" ".join(words))):
+            while words and not lookup(" ".join(words)):  # words that name nothing are not the code's name
                 words.pop(0)
         if words:
             out[code] = " ".join(words)

@@ -64,6 +64,13 @@ class Planner:
         if self.book is not None and (found := self.book.answer(it)) is not None:
             if not (left := self._unread(it, found)):
                 return found
+            if named := self._beside_code(it, found, left):  # 'C50 유방암': read as the code's name, said
+                for word, code in named:
+                    found.reply.add(
+                        "master", f"※ '{word}'은(는) 질문의 코드 {code}를 가리키는 말로 읽었습니다."
+                    )
+                if len(named) == len(left):
+                    return found
             it.unknown = left  # a word the master answer did not read: refused below, never ignored
         try:
             if it.orphan:
@@ -419,6 +426,8 @@ class Planner:
 
         codes = set(ans.query.get("codes", []))
         names = self.lex.names
+        assert self.book is not None
+        read += re.sub(r"\s+", "", self.book.stored(sorted(codes))).lower()  # '정제': a value of the product
 
         def unread(w: str) -> bool:
             key = re.sub(r"\s+", "", w).lower()
@@ -430,6 +439,17 @@ class Planner:
             )
 
         return [w for w in it.unknown if unread(w)]
+
+    def _beside_code(self, it: Intent, ans: Answer, left: list[str]) -> list[tuple[str, str]]:
+        """Unread words written right next to a code the answer is about ('자궁경부암 C53', 'C50 유방암'): the
+        code decides; the word is read as what the user calls it."""
+        out = []
+        for code in ans.query.get("codes", []):
+            for w in left:
+                near = rf"{re.escape(w)}\s*(?:\(|,)?\s*{re.escape(code)}|{re.escape(code)}\s*(?:\(|,)?\s*{re.escape(w)}"
+                if re.search(near, it.text, re.IGNORECASE):
+                    out.append((w, code))
+        return out
 
     def _unknown(self, it: Intent) -> Abstain:
         """The question names something (a disease name, MRI) that no stored value accounts for."""

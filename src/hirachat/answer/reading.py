@@ -26,6 +26,14 @@ _OPS = {
 }
 
 
+UNREAD = " — 이해하지 못한 말: "  # the question's own words: kept out of logs that keep no question text
+
+
+def without_unread(line: str) -> str:
+    """The interpretation line without the question's unread words (for logs that keep no text)."""
+    return line.split(UNREAD, 1)[0]
+
+
 def reading(
     it: Intent,
     table: TableInfo | None,
@@ -86,5 +94,5 @@ def reading(
     if it.carried:
         line += f" — 이전 질문에서 이어받음: {', '.join(it.carried)}"
     if it.unknown:  # the accounting: words no reading claimed (the answer is a refusal naming them)
-        line += f" — 이해하지 못한 말: {', '.join(it.unknown)}"
+        line += f"{UNREAD}{', '.join(it.unknown)}"
     return line

@@ -142,12 +142,16 @@ class AskService:
     def converse(self, questions: Iterable[str]) -> Iterator[dict[str, Any]]:
         """A conversation: each question is read against the one before (elliptical follow-ups)."""
         previous: Intent | None = None
+        choices: list[str] = []
         for q in questions:
             if not q.strip():
                 continue
             t0 = time.perf_counter()
-            ans = self.turn(q.strip(), previous)
-            previous = ans.context
+            picked = q.strip()
+            if picked.isdigit() and 1 <= int(picked) <= len(choices):  # '2': the second reading offered
+                picked = choices[int(picked) - 1]
+            ans = self.turn(picked, previous)
+            previous, choices = ans.context, ans.choices
             yield self.result(ans, self.engine.write(ans), t0)
 
     def close(self) -> None:

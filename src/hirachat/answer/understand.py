@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from hirachat.answer.accounting import CONTENT, Claim, Morpheme, account
+from hirachat.answer.accounting import CONTENT, Claim, Morpheme, account, claimed_by
 from hirachat.answer.ages import parse_question
 from hirachat.answer.followup import elliptical, follow
 from hirachat.answer.intent import Intent
@@ -42,9 +42,10 @@ _MONTH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*월(?!\s*평균)")
 _MONTH_SPAN = re.compile(
     r"(상반기|하반기)|(?<!\d)(1[0-2]|[1-9])\s*월?\s*(?:~|-|부터|에서)\s*(1[0-2]|[1-9])\s*월\s*(?:까지)?"
 )
-_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9])")
+# a code stands alone: never glued after a Korean word ('비타민B12결핍빈혈' holds no code B12)
+_CODE = re.compile(r"(?<![A-Za-z0-9가-힣])([A-Za-z]\d{2}(?:\.?\d{1,2})?)(?![A-Za-z0-9])")
 _CODE_LIKE = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9가-힣])([A-Za-z]{1,3}\d{2,}[A-Za-z0-9]*|\d{5,}[A-Za-z]{0,3})(?![A-Za-z0-9])"
 )
 _TOP = r"(?:상위|하위|톱|탑|(?<![A-Za-z])(?:top|TOP|Top))"  # the top (or bottom) N
 _K = re.compile(rf"{_TOP}\s*(\d{{1,2}})|(\d{{1,2}})\s*(?:개|곳|위|군데|순위|개소|가지)")
@@ -380,7 +381,10 @@ def understand(
         ):
             claim([m.span()], "period")
     for i, t in enumerate(whole):  # '상위 3개 과', '제일 많은 도': a one-letter noun naming a breakdown
-        said = vocab.dimension_nouns.get(t.form) if t.tag == "NNG" else None
+        free = (
+            claimed_by(claims, t.start, t.start + t.len, text) is None
+        )  # not a letter of a read name (편도)
+        said = vocab.dimension_nouns.get(t.form) if t.tag == "NNG" and free else None
         found_dim = lex.words["dim"].find(said) if said and said != MONTH else []
         if said == MONTH and any(MONTH in tt.dims for tt in lex.tables.values()):
             found_dim = [((t.start, t.start + t.len), MONTH, t.form)]  # '제일 많았던 달': ranked over months
@@ -393,7 +397,8 @@ def understand(
                 dim_words.append((span, found_dim[0][1], t.form))
     claim([m.span() for m in _LEVEL.finditer(work) if m.group(1) == "3"], "code")  # '3단상병': KCD 3 letters
     for m in cue(lex, "exclude").finditer(work):  # '약국은 빼고', '2022년 순위 말고': what is left out
-        _exclude(it, m, work, claim)
+        if not any(c.start <= m.start() < c.end for c in claims):  # not inside a name ('발을 제외한 …')
+            _exclude(it, m, work, claim)
     each = [m.span() for m in cue(lex, "each").finditer(work)]
     if each and (dim_words or any(n >= 2 for n in sizes)):  # '남녀 각각', '시도별로 각각': one by one
         it.each = bool(claim(each, "operator"))

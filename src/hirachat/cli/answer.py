@@ -62,4 +62,9 @@ def ask(
                 typer.echo(json.dumps(res, ensure_ascii=False, default=str))
             else:
                 version = f"\n(자료 버전 {res['data_version']})" if res.get("data_version") else ""
-                typer.echo(f"Q: {res['question']}\n{res['interpretation']}\n{res['answer']}{version}\n")
+                typer.echo(f"Q: {res['question']}\n{res['interpretation']}\n{res['answer']}{version}")
+                for i, choice in enumerate(
+                    res.get("choices", []), 1
+                ):  # a question back: answer with its number
+                    typer.echo(f"  {i}) {choice}")
+                typer.echo("")

@@ -261,6 +261,8 @@ class Generator:
 
     def summed(self, n: int) -> Iterator[Group]:
         for m, d, ctx, g, first in self._aggregates(n):
+            if not self.v.info.measure(m)["additive"]:
+                continue  # 환자수 is never added over a breakdown: the engine refuses it, so is never taught
             facts = [self.fact(r, m) for _, r in g.iterrows()]
             published = self.published_total(m, d, ctx)
             if published is not None and published != sum(f["value"] for f in facts):

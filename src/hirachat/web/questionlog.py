@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from hirachat.answer.reading import without_unread
 from hirachat.config import ServeConfig
 from hirachat.web.models import QuestionLog, QuestionLogTable
 from hirachat.web.monitor import purge_question_log, tables_used
@@ -67,7 +68,12 @@ def entry(
         "model": _short(result.get("model"), 64),
         "question": question if keep_text and question else None,
         "question_key": question_key(question) if keep_text and question else None,
-        "interpretation": _short(result.get("interpretation"), 2000),
+        "interpretation": _short(
+            result.get("interpretation")
+            if keep_text
+            else without_unread(str(result.get("interpretation") or "")),
+            2000,
+        ),
         "data_version": _short(result.get("data_version"), 64),
         "latency_ms": float(result.get("latency_ms") or 0.0),
         "abstained": bool(result.get("abstained")),

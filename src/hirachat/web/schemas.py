@@ -115,6 +115,9 @@ class AnswerExtension(_Out):
     )
     latency_ms: float | None = None
     data_version: str | None = None
+    clarify: list[str] = Field(
+        [], description="a question back: the question read each possible way (send one to pick it)"
+    )
 
 
 class ModelCard(_Out):
@@ -194,6 +197,7 @@ class MessageOut(_Out):
     notes: list[NoteOut] = []
     data_version: str | None
     display: dict[str, Any] | None
+    choices: list[str] = Field([], description="a question back: each reading, asked when picked")
     rating: RatingOut | None
     created_at: str
 

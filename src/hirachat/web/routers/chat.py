@@ -73,6 +73,7 @@ def store_message(
             "latency_ms",
             "generated_tokens",
             "similar",
+            "choices",
             "model",
         )
     }
@@ -186,6 +187,7 @@ def conversation(cid: str, user: CurrentUser, db: DB) -> dict[str, Any]:
                 "notes": m.meta.get("notes") or [],
                 "data_version": m.meta.get("data_version"),
                 "display": m.meta.get("display"),
+                "choices": m.meta.get("choices") or [],
                 "rating": mine.get(m.id),  # the evaluator's own rating: shown, revised, never doubled
                 "created_at": m.created_at.isoformat(),
             }

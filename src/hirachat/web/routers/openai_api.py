@@ -198,4 +198,7 @@ def _extra(res: dict[str, Any]) -> dict[str, Any]:
         "latency_ms",
         "data_version",
     )
-    return {k: res.get(k) for k in keys if res.get(k) is not None}
+    out = {k: res.get(k) for k in keys if res.get(k) is not None}
+    if res.get("choices"):
+        out["clarify"] = res["choices"]  # the choices of a question back; the message text lists them too
+    return out

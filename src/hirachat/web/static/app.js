@@ -260,6 +260,15 @@ function finishMessage(view, res) {
   if (res.interpretation) view.meta.append(el("div", { class: "interpretation" }, res.interpretation));
   const shown = displayView(res.display);
   if (shown) view.meta.append(shown);
+  if (res.choices && res.choices.length) {  // a question back: each reading as a button that asks it
+    const box = el("div", { class: "choices" }, el("span", {}, "다시 묻기: "));
+    res.choices.forEach((choice) => {
+      const b = el("button", { type: "button", class: "choice" }, choice);
+      b.addEventListener("click", () => { $("#question").value = choice; $("#ask-form").requestSubmit(); });
+      box.append(b);
+    });
+    view.meta.append(box);
+  }
   const badges = el("div", { class: "badges" });
   if (res.abstained) badges.append(el("span", { class: "badge abstained" }, "자료 없음 (답변 보류)"));
   badges.append(el("span", { class: "badge" }, `엔진: ${res.engine}`));
