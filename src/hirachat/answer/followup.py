@@ -54,6 +54,7 @@ def follow(it: Intent, prev: Intent, changed: bool = False, summed: bool = False
     # a replaced value goes with every reading of its word (약국 as 종별 and as 진료과목)
     gone = {(e.start, e.end, e.surface) for e in prev.entities if e.dim in new_dims}
     ents = [e for e in prev.entities if e.dim not in new_dims and (e.start, e.end, e.surface) not in gone]
+    ents = [replace(e, start=-1, end=-1) for e in ents]  # carried: not said in this question's text
     carried = [f"{e.value}" for e in ents]
     out = replace(
         prev,

@@ -37,7 +37,9 @@ def link_names(it: Intent, text: str, lex: Lexicon) -> None:
             it.unknown = [u for u in it.unknown if u not in window]
             if len(codes) == 1:
                 (code,) = codes
-                it.entities.append(Entity(names.dim[code], code, window, -1, -1))
+                at = re.search(r"\s+".join(map(re.escape, window.split())), text)  # where it was said
+                a, b = (at.start(), at.end()) if at else (-1, -1)
+                it.entities.append(Entity(names.dim[code], code, window, a, b))
                 it.named[code] = names.official.get(code, window)
             else:
                 it.candidates.append((window, sorted(codes)))

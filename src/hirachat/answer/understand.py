@@ -236,7 +236,7 @@ def understand(
             codes = lex.names.exact.get(name_key(re.sub(r"\(.*?\)|\[.*?\]", "", m.group(0))), set())
             if len(codes) == 1:
                 (code,) = codes
-                it.entities.append(Entity(lex.names.dim[code], code, m.group(0), -1, -1))
+                it.entities.append(Entity(lex.names.dim[code], code, m.group(0), m.start(), m.end()))
                 it.named[code] = lex.names.official[code]
                 named_spans.append(m.span())
     spans += claim(named_spans, "name")
@@ -363,7 +363,7 @@ def understand(
     for name in it.named.values():  # '급성 기관지염(J20)': the words naming a code are that code's
         claim([m.span() for m in re.finditer(re.escape(name), text)], "name")
     whole = kiwi().tokenize(text)
-    ranked_cue = bool(cue(lex, "ranking").search(work))
+    ranked_cue = bool(cue(lex, "ranking").search(work) or cue(lex, "order").search(work))
     sizes = {len({x.value for x in it.entities if x.dim == e.dim}) for e in it.entities}
     sizes |= {len(set(it.years)), len(set(it.months))}
     if previous is not None:  # '두 지역', '둘 합치면': the value this turn keeps and the ones named before
@@ -426,8 +426,8 @@ def understand(
     it.lowest = bool(cue(lex, "lowest").search(work))
     it.ranked = bool(cue(lex, "ranking").search(work)) or bool(it.k and it.over)
     it.trend = it.trend or bool(cue(lex, "trend").search(work))
-    if it.each and it.over:
-        _each(it, it.over, vocab)
+    if (it.each or cue(lex, "sum").search(work)) and it.over:  # '남녀 각각', '남녀 합치면': both values
+        _each(it, it.over, vocab, summed=not it.each)
     it.qtype = _qtype(it, work, lex)
     if asks_master(it, text, lex):
         it.qtype = "master"
@@ -457,6 +457,7 @@ def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list
     return out
 
 
+_AND = re.compile(r"^\s*(?:이랑|랑|와|과|하고|및|,|·)?\s*$")
 _BETWEEN = re.compile(r"^(?:\s|은|는|을|를|이|가|도|만|순위|자료|값|것|거|쪽|년)*$")
 
 
@@ -470,10 +471,22 @@ def _exclude(
     if ents:
         e = max(ents, key=lambda x: x.end)
         same = [x for x in it.entities if (x.start, x.end) == (e.start, e.end)]
-        it.entities = [x for x in it.entities if (x.start, x.end) != (e.start, e.end)]
+        while True:  # '서울이랑 경기 빼고': every value of the list before the exclusion word
+            before = [
+                x
+                for x in it.entities
+                if x.dim == e.dim and 0 <= x.end <= e.start and _AND.match(work[x.end : e.start])
+            ]
+            if not before:
+                break
+            e = max(before, key=lambda x: x.end)
+            same += [x for x in it.entities if (x.start, x.end) == (e.start, e.end)]
+        spans = {(x.start, x.end) for x in same}
+        it.entities = [x for x in it.entities if (x.start, x.end) not in spans]
         it.excluded += same
         claim([m.span()], "operator")
-    elif years:
+        return
+    if years:
         y = int(years[-1].group(1))
         it.years = [x for x in it.years if x != y]
         claim([m.span()], "operator")
@@ -481,10 +494,16 @@ def _exclude(
         it.unknown.append(m.group(0))
 
 
-def _each(it: Intent, over: str, vocab: Vocab) -> None:
+def _each(it: Intent, over: str, vocab: Vocab, summed: bool = False) -> None:
     """'남녀 각각': a breakdown of two values (성별, 입원/외래) is the two side by side; a longer one is its
-    whole order."""
+    whole order. ``summed`` ('남녀 합치면'): the two values, summed as one (a longer breakdown is summed
+    over as it is)."""
     values = next((d.values for d in vocab.dimensions if d.name == over), ())
+    if summed:
+        if len(values) == 2:
+            it.entities = [e for e in it.entities if e.dim != over]
+            it.entities += [Entity(over, v, v, -1, -1) for v in values]
+        return
     if len(values) == 2:
         it.entities = [e for e in it.entities if e.dim != over]
         it.entities += [Entity(over, v, v, -1, -1) for v in values]

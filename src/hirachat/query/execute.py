@@ -493,6 +493,17 @@ class Run:
         if self.q.ranked:
             return self._ranked(unit, percent)
         base = self.for_open(self.open)
+        nonadd = [m for m in self.measures if not self.t.measure(m)["additive"]]
+        if (
+            self.summed and nonadd
+        ):  # '전 과목 통틀어 1인당 진료비': 환자수 summed over 진료과목 is no head count
+            raise Abstain(
+                "dimension",
+                f"{self.q.figure or '이 값'}에 필요한 {nonadd[0]}는 여러 {K.dim_label(self.summed)}에 걸쳐 더할 수 "
+                f"없습니다(한 사람이 여러 {K.dim_label(self.summed)}에 포함됨). {K.josa(K.dim_label(self.summed), '을/를')} 하나 정해 "
+                "물어봐 주세요.",
+                self.t,
+            )
         facts: dict[str, Fact] = {}
         for m in self.measures:
             (facts[m],) = self.groups(base, m, [])
