@@ -404,6 +404,14 @@ def understand(
         it.each = bool(claim(each, "operator"))
     anaphora = [c for c in claims if c.by == "followup"]  # '그 병으로': the previous turn's value
     morphemes, unclaimed = account(text, whole, claims, set(vocab.stopwords))
+    for w in list(unclaimed):  # '통풍남자': a name and a value written without a space
+        if (parts := _run_together(w, text, lex)) is not None:
+            unclaimed.remove(w)
+            for e, official in parts:
+                it.entities.append(e)
+                if official:
+                    it.named[e.value] = official
+                claim([(e.start, e.end)], "name" if official else "value")
     it.unknown += unclaimed
 
     # what a table is about, in its own title's words (다빈도 상병, 소분류): accounted for, and they pick it
@@ -492,6 +500,33 @@ def _exclude(
         claim([m.span()], "operator")
     else:
         it.unknown.append(m.group(0))
+
+
+def _run_together(word: str, text: str, lex: Lexicon) -> list[tuple[Entity, str]] | None:
+    """A word that is a code's name and a stored value run together ('통풍남자' = 통풍 + 남자, '남자통풍'):
+    both readings, placed where they were written; None unless exactly one such split exists."""
+    at = text.find(word)
+    if at < 0 or len(word) < 4 or lex.names is None or not re.fullmatch(r"[가-힣]+", word):
+        return None
+    found = []
+    for cut in range(2, len(word) - 1):
+        for name, value, offset in ((word[:cut], word[cut:], cut), (word[cut:], word[:cut], 0)):
+            vals = [e for e in lex.entities(value) if e.surface == value]
+            codes = lex.names.lookup(name)
+            if len(vals) == 1 and len(codes) == 1:
+                (code,) = codes
+                n0 = at + (0 if offset else len(value))
+                v0 = at + offset
+                found.append(
+                    [
+                        (
+                            Entity(lex.names.dim[code], code, name, n0, n0 + len(name)),
+                            lex.names.official[code],
+                        ),
+                        (Entity(vals[0].dim, vals[0].value, value, v0, v0 + len(value)), ""),
+                    ]
+                )
+    return found[0] if len(found) == 1 else None
 
 
 def _each(it: Intent, over: str, vocab: Vocab, summed: bool = False) -> None:
