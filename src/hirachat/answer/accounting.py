@@ -75,6 +75,8 @@ def account(
     for t in tokens:
         end = t.start + t.len
         by = claimed_by(claims, t.start, end, text)
+        if by is None and t.form in _TAILS and out and out[-1].end == t.start and out[-1].by is not None:
+            by = out[-1].by  # '경남의' read as 경남 + 의(noun): the particle of the word before it
         out.append(Morpheme(t.form, t.tag, t.start, end, by))
     words: list[list[int]] = []  # runs of adjacent unclaimed pieces (indices into out)
     for i, m in enumerate(out):

@@ -78,10 +78,16 @@ class Words:
     def find(self, text: str) -> list[tuple[tuple[int, int], str, str]]:
         if self.pattern is None:
             return []
-        return [
-            (m.span(), self.table[re.sub(r"\s+", "", m.group(0))], m.group(0))
-            for m in self.pattern.finditer(text)
-        ]
+        out = []
+        pos = 0
+        while (m := self.pattern.search(text, pos)) is not None:
+            # a word spelled with a space never starts inside another word ('광주 상병코드' holds no 주상병코드)
+            if m.start() > 0 and _HANGUL.match(text[m.start() - 1]) and re.search(r"\s", m.group(0)):
+                pos = m.start() + 1
+                continue
+            out.append((m.span(), self.table[re.sub(r"\s+", "", m.group(0))], m.group(0)))
+            pos = max(m.end(), m.start() + 1)
+        return out
 
 
 def _words(vocab: Vocab, tables: list[TableInfo], values: dict[str, dict[str, set[str]]]) -> dict[str, Words]:
