@@ -83,3 +83,10 @@ def test_the_accounting_names_the_reading_of_each_morpheme(stores: dict[str, Pat
         assert {("2024", "period"), ("분기", "period"), ("중", None), ("구", None)} <= by
         ans = svc.plan_turns(["2023년 진료비 상위 다섯 개 진료과목"])  # a count in words is a count
         assert not ans.abstained and ans.query["k"] == 5 and len(re.findall(r"\d위 ", ans.answer)) == 5
+
+
+def test_a_value_inside_a_longer_word_is_not_that_value(stores: dict[str, Path]) -> None:
+    """'서울대' is not 서울 with a letter ignored: the word is named."""
+    with AskService(stores["real"], InferenceConfig(), "grounded", None, 0) as svc:
+        ans = svc.plan_turns(["2019년 서울대 진료비"])
+        assert ans.abstained and "서울대" in ans.answer

@@ -57,9 +57,13 @@ def claimed_by(claims: list[Claim], start: int, end: int, text: str) -> str | No
         if not owners:
             if best and text[i:end] in _TAILS:  # the read word and a particle, as one morpheme
                 break
-            if (
-                sum(best.values()) >= 2 and end - i == 1
-            ):  # '본인부담' read in '본인부담금': the word's last letter
+            vocabulary = set(best) <= {
+                "measure",
+                "formula",
+                "statistic",
+                "dimension",
+            }  # never a value: 서울대
+            if vocabulary and sum(best.values()) >= 2 and end - i == 1:  # '본인부담' read in '본인부담금'
                 break
             return None
         best[owners[0]] = best.get(owners[0], 0) + 1
