@@ -24,6 +24,11 @@ def elliptical(it: Intent, work: str, lex: Lexicon) -> bool:
     return len(re.sub(r"\s+", "", work)) <= 14 and says <= 1
 
 
+def _month_number(month: str) -> int:
+    """'7월' → 7: months in the order of the year."""
+    return int(re.sub(r"\D", "", month) or 0)
+
+
 def earlier(it: Intent, prev: Intent) -> dict[str, list[str]]:
     """What the conversation named before ``it``: the previous turn's memory, plus each value, year and
     month of the previous turn that this question replaces."""
@@ -77,7 +82,7 @@ def follow(it: Intent, prev: Intent, changed: bool = False, summed: bool = False
         carried.insert(0, f"{prev.years[0]}년")
     elif changed and len(set(it.months)) == 1 and len(set(prev.months)) == 1 and it.months != prev.months:
         # '7월보다 몇 % 늘었어?': between that month and the last one, from the earlier to the later
-        out.months = sorted([*it.months, *prev.months], key=lambda m: int(re.sub(r"\D", "", m) or 0))
+        out.months = sorted([*it.months, *prev.months], key=_month_number)
         out.qtype = "change"
         carried.insert(0, prev.months[0])
     elif changed and not it.years and len(set(prev.years)) == 1 and memory.get(YEAR):
@@ -86,7 +91,7 @@ def follow(it: Intent, prev: Intent, changed: bool = False, summed: bool = False
         out.qtype = "change"
         carried.insert(0, " 대비 ".join(f"{y}년" for y in out.years))
     elif changed and not it.months and len(set(prev.months)) == 1 and memory.get(MONTH):
-        out.months = sorted({memory[MONTH][-1], prev.months[0]}, key=lambda m: int(re.sub(r"\D", "", m) or 0))
+        out.months = sorted({memory[MONTH][-1], prev.months[0]}, key=_month_number)
         out.qtype = "change"
         carried.insert(0, " 대비 ".join(out.months))
     elif it.years:

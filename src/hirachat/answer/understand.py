@@ -456,13 +456,12 @@ def _settle(morphemes: list[Morpheme], unclaimed: list[str], it: Intent) -> list
     """The accounting after the word-level readers: a word read as a table's subject, a code master's name
     or a master attribute is claimed by that reading; what is still unknown stays unclaimed."""
     readings = {w: ("subject" if w in it.subjects else "name") for w in unclaimed if w not in it.unknown}
-    out = []
-    for m in morphemes:
-        if m.by is None and m.tag in CONTENT:
-            by = next((r for w, r in readings.items() if m.form in w), None)
-            m = Morpheme(m.form, m.tag, m.start, m.end, by)
-        out.append(m)
-    return out
+    return [
+        replace(m, by=next((r for w, r in readings.items() if m.form in w), None))
+        if m.by is None and m.tag in CONTENT
+        else m
+        for m in morphemes
+    ]
 
 
 _AND = re.compile(r"^\s*(?:이랑|랑|와|과|하고|및|,|·)?\s*$")
